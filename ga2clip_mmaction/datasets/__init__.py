@@ -1,0 +1,1 @@
+"""Registered datasets components."""

@@ -1,0 +1,43 @@
+"""Install script for ga2clip_mmaction (GA2-CLIP as an MMAction2 plugin)."""
+import os.path as osp
+
+from setuptools import find_packages, setup
+
+
+def read_version() -> str:
+    """Read ``__version__`` from ``ga2clip_mmaction/version.py`` without importing it."""
+    scope: dict = {}
+    with open(osp.join(osp.dirname(__file__), 'ga2clip_mmaction', 'version.py')) as f:
+        exec(f.read(), scope)
+    return scope['__version__']
+
+
+setup(
+    name='ga2clip_mmaction',
+    version=read_version(),
+    description='GA2-CLIP prompt tuning for video recognition as an MMAction2 plugin',
+    long_description=open('README.md').read(),
+    long_description_content_type='text/markdown',
+    packages=find_packages(include=['ga2clip_mmaction', 'ga2clip_mmaction.*']),
+    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json', 'assets/**/*']},
+    include_package_data=True,
+    python_requires='>=3.9',
+    # Honest ranges: what the code needs. The verified pins live in requirements/constraints.txt.
+    install_requires=[
+        'torch>=2.5',  # torch.serialization.safe_globals
+        'torchvision',
+        'mmengine>=0.10.4,<0.11',
+        'mmcv-lite>=2.0.0,<2.2.0',  # mmaction2 1.2.0 asserts mmcv < 2.2.0
+        'mmaction2>=1.2.0,<1.3',
+        'open_clip_torch>=2.24,<4',
+        'decord>=0.6.0',
+        'numpy',
+        'importlib_metadata',  # imported by mmaction2 1.2.0 without being declared
+        'setuptools<82',  # mmengine 0.10.x imports pkg_resources
+    ],
+    extras_require={
+        'tests': ['pytest>=7'],
+        'plots': ['matplotlib>=3.5'],
+    },
+    license='Apache-2.0',
+)
