@@ -16,7 +16,7 @@ from .utils import checkpoint as _checkpoint  # noqa: E402
 
 _checkpoint.install()
 
-from . import datasets, evaluation, models  # noqa: E402,F401
+from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402
 
 __all__ = ['__version__', 'compat']

@@ -1,0 +1,4 @@
+"""Registered engine components (hooks)."""
+from .hooks import ClassNamesHook
+
+__all__ = ['ClassNamesHook']

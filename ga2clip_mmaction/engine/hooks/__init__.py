@@ -1,0 +1,4 @@
+"""Registered hooks."""
+from .class_names_hook import ClassNamesHook
+
+__all__ = ['ClassNamesHook']
