@@ -1,0 +1,4 @@
+"""Backbones."""
+from .prompted_clip_vision import PromptedCLIPVision
+
+__all__ = ['PromptedCLIPVision']

@@ -1,0 +1,121 @@
+"""CLIP image tower with deep visual prompts (IVLP / GA2-CLIP), as an MMAction2 backbone."""
+from typing import Dict, Optional
+
+import torch
+from mmaction.registry import MODELS
+from mmengine.model import BaseModule
+from torch import nn
+
+from ..clip_weights import build_clip
+from ..prompt_utils import expand_prompt, init_prompt, run_block
+
+
+@MODELS.register_module()
+class PromptedCLIPVision(BaseModule):
+    """Frame-wise open_clip ViT image tower with deep visual prompt tokens.
+
+    ``vision_ctx`` learnable tokens are appended after the CLS and patch tokens (after the positional
+    embedding, before ``ln_pre``, which normalises them too). At the input of blocks ``1 .. vision_depth-1``
+    the last ``vision_ctx`` tokens are replaced by that block's own learnable tokens; later blocks carry the
+    previous outputs. Output = ``ln_post(CLS) @ proj``. Frames never interact. The CLIP weights live in
+    ``self.visual`` (the open_clip ``VisionTransformer``, driven block by block here, not forked).
+
+    Args:
+        clip (dict): ``dict(arch=..., weights=...)`` for :func:`~ga2clip_mmaction.models.clip_weights.build_clip`.
+        vision_ctx (int): Number of prompt tokens per layer. 0 disables prompts. Defaults to 16.
+        vision_depth (int): Layers ``0 .. vision_depth-1`` get their own prompts. Defaults to 9.
+        grad_checkpointing (bool): Recompute blocks in backward to save memory. Defaults to False.
+        prompt_init_std (float): Std of the N(0, std) prompt init. Defaults to 0.02.
+        emulate_fp16_prompt_grads (bool): Reproduce the released code's fp16 cast of the prompt tokens,
+            which rounds their gradients to fp16 (parity option). Defaults to False.
+        init_cfg (dict, optional): MMEngine init config. Defaults to None.
+
+    Shapes:
+        - Input: ``[N, C, T, H, W]`` (N clips of T frames).
+        - Output: ``[N, T, D]`` per-frame embeddings (D = CLIP embedding dim), not normalised.
+    """
+
+    def __init__(self,
+                 clip: Dict,
+                 vision_ctx: int = 16,
+                 vision_depth: int = 9,
+                 grad_checkpointing: bool = False,
+                 prompt_init_std: float = 0.02,
+                 emulate_fp16_prompt_grads: bool = False,
+                 init_cfg: Optional[Dict] = None) -> None:
+        super().__init__(init_cfg=init_cfg)
+        visual = build_clip(**clip).visual
+        if not hasattr(visual, 'conv1') or getattr(visual, 'attn_pool', None) is not None:
+            raise TypeError('PromptedCLIPVision supports plain ViT CLIP image towers only')
+        self.visual = visual
+        num_layers = len(visual.transformer.resblocks)
+        if vision_ctx < 0 or not 0 <= vision_depth <= num_layers:
+            raise ValueError(f'vision_ctx must be >= 0 and vision_depth in [0, {num_layers}], '
+                             f'got {vision_ctx}, {vision_depth}')
+        self.vision_ctx = vision_ctx if vision_depth > 0 else 0
+        self.vision_depth = vision_depth if vision_ctx > 0 else 0
+        self.grad_checkpointing = grad_checkpointing
+        self.emulate_fp16_prompt_grads = emulate_fp16_prompt_grads
+        width = visual.class_embedding.shape[-1]
+        self.embed_dim = visual.proj.shape[1]
+        self.prompt = init_prompt(self.vision_ctx, width, prompt_init_std) \
+            if self.vision_depth else None
+        self.deep_prompts = nn.ParameterList(
+            [init_prompt(self.vision_ctx, width, prompt_init_std)
+             for _ in range(max(self.vision_depth - 1, 0))])
+        self.visual.requires_grad_(False)
+
+    def init_weights(self) -> None:
+        """Keep the CLIP weights and the N(0, std) prompt init (nothing to re-initialise)."""
+
+    def _embed_frames(self, frames: torch.Tensor) -> torch.Tensor:
+        """Patch + CLS + positional embedding: ``[M, C, H, W] -> [M, 1 + g*g, w]``."""
+        v = self.visual
+        x = v.conv1(frames.to(v.conv1.weight.dtype))
+        x = x.flatten(2).transpose(1, 2)
+        cls = v.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
+        return torch.cat([cls, x], dim=1) + v.positional_embedding.to(x.dtype)
+
+    def encode_frames(self, frames: torch.Tensor, prompts: bool = True) -> torch.Tensor:
+        """Encode independent frames.
+
+        Args:
+            frames (Tensor): ``[M, C, H, W]``.
+            prompts (bool): Insert the visual prompts; ``False`` gives the plain CLIP image tower.
+                Defaults to True.
+
+        Returns:
+            Tensor: ``[M, D]``.
+        """
+        v = self.visual
+        x = self._embed_frames(frames)
+        use_prompts = prompts and self.prompt is not None
+        n, m = self.vision_ctx, x.shape[0]
+        fp16 = self.emulate_fp16_prompt_grads
+        if use_prompts:
+            x = torch.cat([x, expand_prompt(self.prompt, m, fp16).to(x.dtype)], dim=1)
+        x = v.ln_pre(x)
+        use_ckpt = self.grad_checkpointing and self.training
+        for i, block in enumerate(v.transformer.resblocks):
+            if use_prompts and 1 <= i < self.vision_depth:
+                deep = expand_prompt(self.deep_prompts[i - 1], m, fp16).to(x.dtype)
+                x = torch.cat([x[:, :-n], deep], dim=1)
+            x = run_block(block, x, None, use_ckpt)
+        pooled, _ = v._pool(x)
+        return pooled @ v.proj
+
+    def forward(self, x: torch.Tensor, prompts: bool = True) -> torch.Tensor:
+        """Encode the frames of N clips.
+
+        Args:
+            x (Tensor): ``[N, C, T, H, W]``.
+            prompts (bool): See :meth:`encode_frames`. Defaults to True.
+
+        Returns:
+            Tensor: ``[N, T, D]``.
+        """
+        if x.dim() != 5:
+            raise ValueError(f'PromptedCLIPVision expects [N, C, T, H, W], got {tuple(x.shape)}')
+        n, c, t, h, w = x.shape
+        frames = x.permute(0, 2, 1, 3, 4).reshape(n * t, c, h, w)
+        return self.encode_frames(frames, prompts=prompts).view(n, t, -1)

@@ -1,0 +1,157 @@
+"""Build open_clip CLIP models from an architecture name/config and a local weight file.
+
+Accepted weight files (never downloaded; this module never unpickles code):
+
+* an OpenAI CLIP release (``ViT-B-16.pt``): a TorchScript archive, read with ``torch.jit.load``, or a plain
+  state dict in OpenAI key format;
+* an open_clip state dict (``torch.save(model.state_dict())``), optionally under ``state_dict``;
+* a Text4Vis / released GA2-CLIP checkpoint whose ``model_state_dict`` holds CLIP keys (``visual.*`` may be a
+  K400-tuned image tower), possibly prefixed with ``module.``; non-CLIP keys are ignored.
+
+OpenAI and open_clip use the same key names for ViT CLIP models, so one key set serves all three.
+"""
+import os.path as osp
+import zipfile
+from typing import Any, Dict, Optional, Union
+
+import open_clip
+import torch
+from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
+
+from ..utils.checkpoint import safe_torch_load
+
+ArchType = Union[str, Dict[str, Any], None]
+
+#: Keys of OpenAI state dicts that are not parameters.
+_META_KEYS = ('input_resolution', 'context_length', 'vocab_size')
+#: Top-level CLIP key prefixes (ViT image tower and text tower).
+_CLIP_PREFIXES = ('visual.', 'token_embedding.', 'positional_embedding', 'transformer.',
+                  'ln_final.', 'text_projection', 'logit_scale')
+
+
+def _is_torchscript(path: str) -> bool:
+    """Whether ``path`` is a TorchScript archive (OpenAI's ``.pt`` releases are)."""
+    if not zipfile.is_zipfile(path):
+        return False
+    with zipfile.ZipFile(path) as zf:
+        return any(name.endswith('constants.pkl') for name in zf.namelist())
+
+
+def read_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
+    """Read CLIP weights from a local file into an OpenAI/open_clip-format state dict.
+
+    Args:
+        path (str): Weight file (see the module docstring for the accepted kinds).
+
+    Returns:
+        dict[str, Tensor]: CLIP parameters (float tensors on the CPU), non-CLIP keys dropped.
+
+    Raises:
+        FileNotFoundError: ``path`` does not exist.
+        KeyError: The file holds no CLIP keys.
+    """
+    path = osp.expanduser(path)
+    if not osp.isfile(path):
+        raise FileNotFoundError(f'CLIP weight file not found: {path}')
+    if _is_torchscript(path):
+        obj: Any = torch.jit.load(path, map_location='cpu').state_dict()
+    else:
+        obj = safe_torch_load(path, map_location='cpu')
+    for key in ('model_state_dict', 'state_dict', 'model'):
+        if isinstance(obj, dict) and isinstance(obj.get(key), dict):
+            obj = obj[key]
+            break
+    if not isinstance(obj, dict):
+        raise KeyError(f'{path}: expected a state dict, got {type(obj).__name__}')
+    state: Dict[str, torch.Tensor] = {}
+    for key, value in obj.items():
+        key = key[len('module.'):] if key.startswith('module.') else key
+        if key.startswith(_CLIP_PREFIXES) and torch.is_tensor(value):
+            state[key] = value
+    if not state:
+        raise KeyError(f'{path}: no CLIP keys (visual.*, transformer.*, token_embedding.*, ...) found')
+    return state
+
+
+def openai_arch_from_state_dict(state: Dict[str, torch.Tensor]) -> Dict[str, Any]:
+    """Derive an open_clip model config from an OpenAI-format ViT state dict.
+
+    Heads are ``width // 64`` as in OpenAI's loader.
+
+    Args:
+        state (dict[str, Tensor]): OpenAI-format CLIP state dict.
+
+    Returns:
+        dict: ``embed_dim``, ``vision_cfg``, ``text_cfg`` and ``quick_gelu`` for :class:`open_clip.model.CLIP`.
+    """
+    if 'visual.proj' not in state:
+        raise KeyError('Only ViT CLIP models are supported (no `visual.proj` in the weights)')
+    patch = state['visual.conv1.weight'].shape[-1]
+    grid = round((state['visual.positional_embedding'].shape[0] - 1)**0.5)
+    vision_layers = len({k.split('.')[3] for k in state if k.startswith('visual.transformer.resblocks.')})
+    text_layers = len({k.split('.')[2] for k in state if k.startswith('transformer.resblocks.')})
+    return dict(
+        embed_dim=state['text_projection'].shape[1],
+        quick_gelu=True,
+        vision_cfg=dict(
+            layers=vision_layers, width=state['visual.conv1.weight'].shape[0], head_width=64,
+            patch_size=patch, image_size=patch * grid),
+        text_cfg=dict(
+            context_length=state['positional_embedding'].shape[0],
+            vocab_size=state['token_embedding.weight'].shape[0],
+            width=state['ln_final.weight'].shape[0],
+            heads=state['ln_final.weight'].shape[0] // 64,
+            layers=text_layers))
+
+
+def _build_from_cfg(cfg: Dict[str, Any]) -> CLIP:
+    """Build a float32 :class:`open_clip.model.CLIP` from a model config dict."""
+    cfg = dict(cfg)
+    return CLIP(
+        embed_dim=cfg.pop('embed_dim'),
+        vision_cfg=CLIPVisionCfg(**cfg.pop('vision_cfg')),
+        text_cfg=CLIPTextCfg(**cfg.pop('text_cfg')),
+        **cfg)
+
+
+def build_clip(arch: ArchType = None,
+               weights: Optional[str] = None,
+               state_dict: Optional[Dict[str, torch.Tensor]] = None) -> CLIP:
+    """Build an open_clip CLIP in float32 on the CPU.
+
+    Args:
+        arch (str | dict | None): An open_clip model name (ours are registered from
+            ``models/clip_configs``), a model config dict, or ``None`` to read the architecture off
+            OpenAI-format weights. Defaults to None.
+        weights (str, optional): Local weight file; ``None`` keeps the random init. Defaults to None.
+        state_dict (dict, optional): Weights already in memory (takes precedence over ``weights``).
+
+    Returns:
+        CLIP: The model in eval mode.
+
+    Raises:
+        ValueError: Neither an architecture nor weights to read one from.
+        RuntimeError: The weights do not fit the architecture (missing/unexpected keys listed).
+    """
+    if state_dict is None and weights is not None:
+        state_dict = read_clip_state_dict(weights)
+    if arch is None:
+        if state_dict is None:
+            raise ValueError('clip: give `arch` (open_clip name or config dict) or `weights` '
+                             'to read the architecture from')
+        arch = openai_arch_from_state_dict(state_dict)
+    if isinstance(arch, str):
+        if arch not in open_clip.list_models():
+            raise KeyError(f'clip.arch: unknown open_clip model {arch!r}')
+        model = open_clip.create_model(arch, pretrained=None)
+    else:
+        model = _build_from_cfg(arch)
+    model = model.float()
+    if state_dict is not None:
+        state = {k: v.float() for k, v in state_dict.items() if k not in _META_KEYS}
+        missing, unexpected = model.load_state_dict(state, strict=False)
+        missing = [k for k in missing if k != 'attn_mask']
+        if missing or unexpected:
+            raise RuntimeError(f'CLIP weights {weights or "<in memory>"} do not match arch {arch}: '
+                               f'missing {missing[:8]}, unexpected {unexpected[:8]}')
+    return model.eval()

@@ -1,0 +1,4 @@
+"""Registered data preprocessors."""
+from .anchor_data_preprocessor import AnchorActionDataPreprocessor
+
+__all__ = ['AnchorActionDataPreprocessor']

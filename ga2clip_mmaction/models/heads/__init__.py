@@ -1,0 +1,6 @@
+"""Heads and their parts."""
+from .coupling import COUPLINGS, build_coupling
+from .prompt_coupling_head import PromptCouplingHead
+from .text_prompt_learner import TextPromptLearner, load_hard_prompt
+
+__all__ = ['PromptCouplingHead', 'TextPromptLearner', 'COUPLINGS', 'build_coupling', 'load_hard_prompt']

@@ -1,0 +1,178 @@
+"""Prompt-coupling text head: class names -> coupled prompts -> CLIP text features -> cosine logits."""
+from typing import Dict, List, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmaction.models.heads import BaseHead
+from mmaction.registry import MODELS
+
+from ...utils.io import resolve_class_names
+from ..clip_text import CLIPTextTower
+from ..clip_weights import build_clip
+from .text_prompt_learner import TextPromptLearner
+
+
+@MODELS.register_module()
+class PromptCouplingHead(BaseHead):
+    """GA2-CLIP text head (IVLP deep text prompts + hard-prompt coupling).
+
+    Each class prompt is ``"X X ... X <name>."`` (one ``X`` per context token, ``_`` in names turned into
+    spaces). The ``X`` embeddings are replaced by the coupled layer-0 context and, at the input of blocks
+    ``1 .. language_depth-1``, by that block's prompts. Class features are the EOT token projected; logits are
+    ``exp(logit_scale) * cos(video, class)``. CLIP's text weights (``self.text``) are frozen.
+
+    In evaluation (grad disabled) the class features are cached and recomputed only when the class names or
+    any prompt parameter/buffer changes, so repeated test batches run the text tower once.
+
+    Args:
+        classnames (str | Sequence[str]): Class names, or a class-name file (``id,name`` csv or one per line).
+        clip (dict): ``dict(arch=..., weights=...)`` for :func:`~ga2clip_mmaction.models.clip_weights.build_clip`.
+        language_ctx (int): Context tokens per layer. Defaults to 16.
+        language_depth (int): Blocks ``0 .. language_depth-1`` get prompts. Defaults to 9.
+        coupling (str): ``'concat_mlp'`` (released), ``'add'``, ``'seq_concat'`` or ``'none'`` (IVLP).
+            Defaults to ``'concat_mlp'``.
+        coupling_dropout (float): Dropout of ``concat_mlp``. Defaults to 0.5.
+        hard_prompt (str, optional): Hard-prompt file (``{'hard_prompt': Tensor[n, w]}``). Defaults to None.
+        prompt_init_std (float): Std of the prompt init. Defaults to 0.02.
+        grad_checkpointing (bool): Checkpoint text blocks in training. Defaults to False.
+        emulate_fp16_prompt_grads (bool): Released fp16 round trip on deep prompts (parity). Defaults to False.
+        loss_cls (dict): Classification loss. Defaults to ``dict(type='CrossEntropyLoss')``.
+        topk (tuple[int]): Top-k accuracies logged in training. Defaults to ``(1, 5)``.
+        init_cfg (dict, optional): MMEngine init config. Defaults to None.
+
+    Shapes:
+        - Input: video embeddings ``[N, D]``.
+        - Output: logits ``[N, C]`` (scaled cosine similarities).
+    """
+
+    def __init__(self,
+                 classnames: Union[str, Sequence[str]],
+                 clip: Dict,
+                 language_ctx: int = 16,
+                 language_depth: int = 9,
+                 coupling: str = 'concat_mlp',
+                 coupling_dropout: float = 0.5,
+                 hard_prompt: Optional[str] = None,
+                 prompt_init_std: float = 0.02,
+                 grad_checkpointing: bool = False,
+                 emulate_fp16_prompt_grads: bool = False,
+                 loss_cls: Dict = dict(type='CrossEntropyLoss'),
+                 topk: Tuple[int, ...] = (1, 5),
+                 init_cfg: Optional[Dict] = None) -> None:
+        names = resolve_class_names(classnames)
+        text = CLIPTextTower(build_clip(**clip))
+        num_layers = len(text.transformer.resblocks)
+        if language_depth > num_layers:
+            raise ValueError(f'cls_head.language_depth={language_depth} exceeds the {num_layers} '
+                             f'text layers of the CLIP model')
+        super().__init__(num_classes=len(names), in_channels=text.text_projection.shape[-1],
+                         loss_cls=loss_cls, topk=tuple(k for k in topk if k <= len(names)) or (1, ),
+                         init_cfg=init_cfg)
+        self.text = text
+        self.prompt_learner = TextPromptLearner(
+            language_ctx, language_depth, text.width, coupling=coupling,
+            coupling_dropout=coupling_dropout, hard_prompt=hard_prompt, init_std=prompt_init_std)
+        self.grad_checkpointing = grad_checkpointing
+        self.emulate_fp16_prompt_grads = emulate_fp16_prompt_grads
+        self.placeholder = ' '.join(['X'] * self.prompt_learner.num_tokens)
+        self.text_encoder_calls = 0  # how often the class features were computed (for tests/profiling)
+        self._cache: Optional[Tuple[tuple, torch.Tensor]] = None
+        self.set_class_names(names)
+
+    def init_weights(self) -> None:
+        """Keep CLIP weights and the N(0, std) prompt init."""
+
+    # ------------------------------------------------------------------ class names and prompts
+    def class_prompt(self, name: str) -> str:
+        """The prompt string of one class: ``"X X ... X <name with spaces>."``."""
+        return f'{self.placeholder} {name.replace("_", " ")}.'
+
+    def set_class_names(self, classnames: Union[str, Sequence[str]]) -> None:
+        """Switch the class list (e.g. base -> base+novel at test time); no retraining needed.
+
+        Args:
+            classnames (str | Sequence[str]): Names or a class-name file.
+        """
+        self.classnames: List[str] = resolve_class_names(classnames)
+        self.num_classes = len(self.classnames)
+        tokens = self.text.tokenize([self.class_prompt(n) for n in self.classnames])
+        self.register_buffer('class_tokens', tokens, persistent=False)
+        self._cache = None
+
+    # ------------------------------------------------------------------ text features
+    def prompt_embeddings(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Text-tower input of tokenized class prompts, before the positional embedding.
+
+        Position 0 is the SOT embedding, positions ``1 .. num_tokens`` the coupled layer-0 context, the rest
+        the token embeddings.
+
+        Args:
+            tokens (Tensor): ``[N, L]`` tokens of ``"X ... X <name>."`` prompts.
+
+        Returns:
+            Tensor: ``[N, L, w]``.
+        """
+        emb = self.text.embed(tokens)
+        ctx = self.prompt_learner.context().to(emb.dtype)
+        n = ctx.shape[0]
+        return torch.cat([emb[:, :1], ctx.unsqueeze(0).expand(emb.shape[0], -1, -1), emb[:, 1 + n:]], 1)
+
+    def encode_prompted_tokens(self, tokens: torch.Tensor) -> torch.Tensor:
+        """Text features of tokenized class prompts under the tuned prompts.
+
+        Args:
+            tokens (Tensor): ``[N, L]`` tokens of ``"X ... X <name>."`` prompts.
+
+        Returns:
+            Tensor: ``[N, D]`` features, not normalised.
+        """
+        learner = self.prompt_learner
+        return self.text.encode(
+            self.prompt_embeddings(tokens), tokens, deep_prompts=learner.deep_prompts(),
+            prompt_start=learner.deep_start,
+            grad_checkpointing=self.grad_checkpointing and self.training,
+            emulate_fp16_prompt_grads=self.emulate_fp16_prompt_grads)
+
+    def encode_prompted(self, names: Sequence[str]) -> torch.Tensor:
+        """Text features of arbitrary names built into prompts like the classes (tuned model)."""
+        return self.encode_prompted_tokens(self.text.tokenize([self.class_prompt(n) for n in names]))
+
+    def _state_key(self) -> tuple:
+        """Fingerprint of everything the class features depend on (in-place updates bump versions)."""
+        tensors = list(self.prompt_learner.parameters()) + list(self.prompt_learner.buffers()) + \
+            [p for p in self.text.parameters() if p.requires_grad]
+        return (id(self.class_tokens), self.training) + tuple(
+            (id(t), t._version, t.device) for t in tensors)
+
+    def class_features(self) -> torch.Tensor:
+        """Class text features ``[C, D]`` (not normalised); cached while gradients are disabled."""
+        if torch.is_grad_enabled():
+            self._cache = None
+            self.text_encoder_calls += 1
+            return self.encode_prompted_tokens(self.class_tokens)
+        key = self._state_key()
+        if self._cache is None or self._cache[0] != key:
+            self.text_encoder_calls += 1
+            self._cache = (key, self.encode_prompted_tokens(self.class_tokens))
+        return self._cache[1]
+
+    def cosine(self, video_emb: torch.Tensor, text_feats: Optional[torch.Tensor] = None) -> torch.Tensor:
+        """Unscaled cosine similarities ``[N, C]`` between video embeddings and class features."""
+        text_feats = self.class_features() if text_feats is None else text_feats
+        return F.normalize(video_emb, dim=-1) @ F.normalize(text_feats, dim=-1).t().to(video_emb.dtype)
+
+    @property
+    def logit_scale(self) -> torch.Tensor:
+        """``exp(logit_scale)`` of the CLIP model (frozen)."""
+        return self.text.logit_scale.exp()
+
+    def forward(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
+        """Scaled cosine logits.
+
+        Args:
+            x (Tensor): Video embeddings ``[N, D]``.
+
+        Returns:
+            Tensor: ``[N, C]``.
+        """
+        return self.logit_scale * self.cosine(x)

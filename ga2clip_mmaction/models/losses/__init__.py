@@ -1,0 +1,4 @@
+"""Losses."""
+from .anchor_loss import AnchorLoss
+
+__all__ = ['AnchorLoss']

@@ -1,0 +1,224 @@
+"""GA2-CLIP recognizer: backbone -> temporal pooling -> prompt-coupling head (+ anchor loss)."""
+import inspect
+from typing import Dict, Optional, Sequence, Tuple, Union
+
+import torch
+import torch.nn.functional as F
+from mmaction.models.recognizers import BaseRecognizer
+from mmaction.registry import MODELS
+from mmaction.utils import OptSampleList, SampleList
+from torch import nn
+
+#: Freeze policies: which CLIP towers train besides the prompts and the coupling.
+FREEZE_POLICIES: Dict[str, Tuple[str, ...]] = {
+    'prompts': (),
+    'prompts+vision': ('vision', ),
+    'prompts+text': ('text', ),
+    'all': ('vision', 'text'),
+}
+VIEW_AVERAGES = ('feature', 'score', 'prob')
+
+
+@MODELS.register_module()
+class GA2CLIPRecognizer(BaseRecognizer):
+    """Video recognizer of GA2-CLIP.
+
+    The backbone may be any MMAction2 backbone: frame-wise ones return ``[N, T, D]`` (e.g.
+    :class:`PromptedCLIPVision`), clip-wise ones ``[N, D, t, h, w]`` (averaged over space). The temporal pooling
+    turns ``[N, T, D]`` into ``[N, D]``; an optional ``neck`` maps that to the head's embedding space.
+
+    Args:
+        backbone (dict): Backbone config.
+        cls_head (dict): Head config (:class:`PromptCouplingHead`).
+        temporal_pooling (str | dict): ``'mean'`` (released), ``'transformer'`` or a MODELS config
+            (``embed_dim`` is filled from the backbone when it has ``embed_dim``). Defaults to ``'mean'``.
+        anchor_loss (dict, optional): :class:`AnchorLoss` config; needs anchor clips in training batches
+            (``AnchorSetDataset`` + ``AnchorBatchSampler``). Defaults to None.
+        freeze (str): Trainable parts: ``'prompts'`` (prompts + coupling, default), ``'prompts+vision'``,
+            ``'prompts+text'``, ``'all'``. CLIP's logit scale always stays frozen.
+        view_average (str): How the V test views of a sample are merged: ``'feature'`` (mean embedding,
+            released), ``'score'`` (mean logits) or ``'prob'`` (mean softmax). Defaults to ``'feature'``.
+        neck (dict, optional): Module applied to the pooled video embedding. Defaults to None.
+        train_cfg (dict, optional): Unused, for MMAction2 compatibility.
+        test_cfg (dict, optional): Unused, for MMAction2 compatibility.
+        data_preprocessor (dict, optional): Data preprocessor config.
+
+    Shapes:
+        - ``inputs``: ``[B, V, C, T, H, W]`` (``format_shape='NCTHW'``); ``anchor_inputs``: ``[A, V, C, T, H, W]``.
+        - ``predict`` sets ``pred_score`` ``[C]`` (probabilities over the head's current class list).
+    """
+
+    def __init__(self,
+                 backbone: Dict,
+                 cls_head: Dict,
+                 temporal_pooling: Union[str, Dict] = 'mean',
+                 anchor_loss: Optional[Dict] = None,
+                 freeze: str = 'prompts',
+                 view_average: str = 'feature',
+                 neck: Optional[Dict] = None,
+                 train_cfg: Optional[Dict] = None,
+                 test_cfg: Optional[Dict] = None,
+                 data_preprocessor: Optional[Dict] = None) -> None:
+        if freeze not in FREEZE_POLICIES:
+            raise ValueError(f'model.freeze must be one of {sorted(FREEZE_POLICIES)}, got {freeze!r}')
+        if view_average not in VIEW_AVERAGES:
+            raise ValueError(f'model.view_average must be one of {VIEW_AVERAGES}, got {view_average!r}')
+        if data_preprocessor is None:
+            data_preprocessor = dict(type='ActionDataPreprocessor', format_shape='NCTHW')
+        super().__init__(backbone=backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
+                         test_cfg=test_cfg, data_preprocessor=data_preprocessor)
+        self.temporal_pooling = self._build_pooling(temporal_pooling)
+        self.anchor_loss = MODELS.build(anchor_loss) if anchor_loss is not None else None
+        if self.anchor_loss is not None:
+            self.anchor_loss.check_broadcast(self.cls_head.num_classes)
+            if self.anchor_loss.needs_frozen_video and \
+                    'prompts' not in inspect.signature(self.backbone.forward).parameters:
+                raise TypeError(f'anchor_loss.mode="{self.anchor_loss.mode}" needs a backbone that can run '
+                                f'without prompts (forward(x, prompts=False)); '
+                                f'{type(self.backbone).__name__} cannot')
+        self.freeze = freeze
+        self.view_average = view_average
+        self.apply_freeze_policy()
+
+    def _build_pooling(self, cfg: Union[str, Dict]) -> nn.Module:
+        """Build the temporal pooling from a name or a MODELS config."""
+        if isinstance(cfg, str):
+            names = {'mean': 'MeanTemporalPooling', 'transformer': 'TemporalTransformerPooling'}
+            if cfg not in names:
+                raise ValueError(f'model.temporal_pooling must be one of {sorted(names)} or a config dict, '
+                                 f'got {cfg!r}')
+            cfg = dict(type=names[cfg])
+        cfg = dict(cfg)
+        if cfg['type'] == 'TemporalTransformerPooling' and 'embed_dim' not in cfg:
+            if not hasattr(self.backbone, 'embed_dim'):
+                raise KeyError('model.temporal_pooling.embed_dim is required for this backbone')
+            cfg['embed_dim'] = self.backbone.embed_dim
+        return MODELS.build(cfg)
+
+    def apply_freeze_policy(self) -> None:
+        """Freeze the CLIP towers not named by ``self.freeze``; prompts and coupling stay trainable."""
+        towers = {'vision': getattr(self.backbone, 'visual', None), 'text': getattr(self.cls_head, 'text', None)}
+        for name, tower in towers.items():
+            if tower is not None:
+                tower.requires_grad_(name in FREEZE_POLICIES[self.freeze])
+        text = towers['text']
+        if text is not None and hasattr(text, 'logit_scale'):
+            text.logit_scale.requires_grad_(False)
+
+    # ------------------------------------------------------------------ features
+    def _pool_frames(self, feats: torch.Tensor) -> torch.Tensor:
+        """Backbone output -> ``[N, D]``: frame-wise ``[N, T, D]`` or clip-wise ``[N, D, t, h, w]``."""
+        if isinstance(feats, (tuple, list)):
+            feats = feats[-1]
+        if feats.dim() == 5:  # [N, D, t, h, w] -> [N, t, D]
+            feats = feats.mean(dim=(3, 4)).transpose(1, 2)
+        if feats.dim() != 3:
+            raise ValueError(f'Backbone output must be [N, T, D] or [N, D, t, h, w], got {tuple(feats.shape)}')
+        return self.temporal_pooling(feats)
+
+    def embed(self, inputs: torch.Tensor, prompts: bool = True) -> torch.Tensor:
+        """Video embeddings of every view.
+
+        Args:
+            inputs (Tensor): ``[B, V, C, T, H, W]``.
+            prompts (bool): ``False`` runs the backbone without prompts (frozen CLIP). Defaults to True.
+
+        Returns:
+            Tensor: ``[B, V, D]``.
+        """
+        if inputs.dim() != 6:
+            raise ValueError(f'GA2CLIPRecognizer expects inputs [B, V, C, T, H, W] (format_shape="NCTHW"), '
+                             f'got {tuple(inputs.shape)}')
+        b, v = inputs.shape[:2]
+        x = inputs.flatten(0, 1)
+        feats = self.backbone(x) if prompts else self.backbone(x, prompts=False)
+        emb = self._pool_frames(feats)
+        if self.with_neck:
+            emb = self.neck(emb)
+        return emb.view(b, v, -1)
+
+    def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck', **kwargs) -> Tuple:
+        """Per-view video embeddings ``[B * V, D]`` and ``dict(num_views=V)`` (MMAction2 convention)."""
+        emb = self.embed(inputs)
+        return emb.flatten(0, 1), dict(num_views=emb.shape[1])
+
+    # ------------------------------------------------------------------ train
+    def loss(self,
+             inputs: torch.Tensor,
+             data_samples: SampleList,
+             anchor_inputs: Optional[torch.Tensor] = None,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """Cross-entropy over the head's classes plus the anchor term.
+
+        Main and anchor clips go through the backbone in one pass (anchors appended, as released).
+
+        Args:
+            inputs (Tensor): ``[B, V, C, T, H, W]`` main clips.
+            data_samples (list[ActionDataSample]): Their samples (``gt_label``).
+            anchor_inputs (Tensor, optional): ``[A, V, C, T, H, W]`` anchor clips.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls``, top-k accuracies and, with anchors, ``loss_anchor`` (kl/negative).
+        """
+        head = self.cls_head
+        use_anchor = self.anchor_loss is not None
+        if use_anchor and anchor_inputs is None:
+            raise ValueError('model.anchor_loss is set but the batch has no anchor clips: wrap the train '
+                             'dataset in AnchorSetDataset and use batch_sampler=AnchorBatchSampler')
+        b = inputs.shape[0]
+        x = torch.cat([inputs, anchor_inputs.to(inputs.dtype)]) if use_anchor else inputs
+        emb = self.embed(x).mean(dim=1)
+        main, anchors = emb[:b], emb[b:]
+        text_feats = head.class_features()
+        cos = head.cosine(main, text_feats)
+        losses: Dict[str, torch.Tensor] = {}
+        if use_anchor:
+            if self.anchor_loss.mode == 'official':
+                cos = cos + self.anchor_loss.logit_bias(anchors, head)
+            else:
+                frozen = None
+                if self.anchor_loss.needs_frozen_video:
+                    with torch.no_grad():
+                        frozen = self.embed(anchor_inputs, prompts=False).mean(dim=1)
+                losses.update(self.anchor_loss(anchors, head, text_feats, frozen))
+        losses.update(head.loss_by_feat(head.logit_scale * cos, data_samples))
+        return losses
+
+    # ------------------------------------------------------------------ test
+    def merge_views(self, emb: torch.Tensor) -> torch.Tensor:
+        """Class probabilities ``[B, C]`` from per-view embeddings ``[B, V, D]`` (see ``view_average``)."""
+        head = self.cls_head
+        b, v, d = emb.shape
+        if self.view_average == 'feature':
+            return F.softmax(head(emb.mean(dim=1)), dim=-1)
+        logits = head(emb.reshape(b * v, d)).view(b, v, -1)
+        if self.view_average == 'score':
+            return F.softmax(logits.mean(dim=1), dim=-1)
+        return F.softmax(logits, dim=-1).mean(dim=1)
+
+    def predict(self, inputs: torch.Tensor, data_samples: SampleList, **kwargs) -> SampleList:
+        """Fill ``pred_score`` (probabilities) and ``pred_label`` of each sample.
+
+        Args:
+            inputs (Tensor): ``[B, V, C, T, H, W]``.
+            data_samples (list[ActionDataSample]): The samples.
+
+        Returns:
+            list[ActionDataSample]: The samples with predictions.
+        """
+        probs = self.merge_views(self.embed(inputs))
+        for sample, score in zip(data_samples, probs):
+            sample.set_pred_score(score)
+            sample.set_pred_label(score.argmax(dim=-1, keepdim=True))
+        return data_samples
+
+    def _forward(self, inputs: torch.Tensor, stage: str = 'backbone', **kwargs) -> torch.Tensor:
+        """``mode='tensor'``: logits ``[B, C]`` of the view-averaged embeddings."""
+        return self.cls_head(self.embed(inputs).mean(dim=1))
+
+    def trainable_parameter_count(self) -> int:
+        """Number of parameters that receive gradients."""
+        return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+
+__all__: Sequence[str] = ['GA2CLIPRecognizer', 'FREEZE_POLICIES']
