@@ -1,0 +1,5 @@
+"""Registered data transforms that MMAction2 lacks for the GA2-CLIP recipe."""
+from .random_grayscale import RandomGrayscale
+from .segment_sample import SegmentSample
+
+__all__ = ['RandomGrayscale', 'SegmentSample']
