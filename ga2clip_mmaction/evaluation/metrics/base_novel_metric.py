@@ -12,7 +12,9 @@ def mean_class_accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
     """Mean over the ground-truth classes of the per-class top-1 accuracy (recall).
 
     Unlike ``mmaction.evaluation.mean_class_accuracy``, classes that are only predicted
-    (absent from ``labels``) do not enter the mean as zeros.
+    (absent from ``labels``) do not enter the mean as zeros, and ties are broken as
+    ``mmaction.evaluation.top_k_accuracy`` breaks them (the last of the tied classes), so
+    that mean-class and top-1 accuracy agree on every sample.
 
     Args:
         scores (np.ndarray): Scores ``[N, C]``.
@@ -21,7 +23,7 @@ def mean_class_accuracy(scores: np.ndarray, labels: np.ndarray) -> float:
     Returns:
         float: The mean class accuracy.
     """
-    hits = scores.argmax(axis=1) == labels
+    hits = np.argsort(scores, axis=1)[:, -1] == labels
     return float(np.mean([hits[labels == c].mean() for c in np.unique(labels)]))
 
 

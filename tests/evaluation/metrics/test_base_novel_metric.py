@@ -120,3 +120,9 @@ def test_multi_label_sample_is_an_error():
     metric = METRICS.build(dict(type='BaseNovelMetric', num_base_classes=3))
     with pytest.raises(ValueError, match='single-label'):
         metric.process(None, [dict(pred_score=torch.zeros(5), gt_label=torch.tensor([1, 2]))])
+
+
+def test_ties_count_alike_for_top1_and_mean_class():
+    # The label-2 sample scores 0 on every base class: top-1 and mean-class must agree on it.
+    got = base_novel_accuracy(np.eye(5)[[0, 1, 3]], np.array([0, 1, 2]), 3, (1, ))
+    assert got['base_mean1'] == pytest.approx(got['base_top1'])
