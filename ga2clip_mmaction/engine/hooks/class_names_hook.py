@@ -31,7 +31,7 @@ class ClassNamesHook(Hook):
             lists are concatenated in order. None keeps the training list. Defaults to None.
         test (same as ``val``, optional): Class names for testing. Defaults to None.
         train (same as ``val``, optional): The training list to restore. None takes the
-            head's ``class_names`` when the run starts. Defaults to None.
+            head's ``classnames`` when the run starts. Defaults to None.
     """
     priority = 'NORMAL'
 
@@ -75,9 +75,9 @@ class ClassNamesHook(Hook):
         """Check the head and remember the training list."""
         head = self._head(runner)
         if self.train_names is None:
-            names = getattr(head, 'class_names', None)
+            names = getattr(head, 'classnames', None)
             if names is None:
-                raise AttributeError(f'{type(head).__name__} has no `class_names`; pass '
+                raise AttributeError(f'{type(head).__name__} has no `classnames`; pass '
                                      f'ClassNamesHook(train=...)')
             self.train_names = list(names)
 

@@ -13,11 +13,11 @@ class _Head(nn.Module):
 
     def __init__(self, names):
         super().__init__()
-        self.class_names = list(names)
+        self.classnames = list(names)
         self.calls = []
 
     def set_class_names(self, names):
-        self.class_names = list(names)
+        self.classnames = list(names)
         self.calls.append(list(names))
 
 
@@ -39,15 +39,15 @@ def test_train_val_test_sequence_switches_and_restores():
                             test=['a', 'b', 'c', 'd']))
     hook.before_run(runner)
     hook.before_train(runner)
-    assert model.cls_head.class_names == ['run', 'jump']
+    assert model.cls_head.classnames == ['run', 'jump']
     hook.before_val(runner)
-    assert model.cls_head.class_names == ['run', 'jump', 'swim']
+    assert model.cls_head.classnames == ['run', 'jump', 'swim']
     hook.after_val(runner)
-    assert model.cls_head.class_names == ['run', 'jump']
+    assert model.cls_head.classnames == ['run', 'jump']
     hook.before_test(runner)
-    assert model.cls_head.class_names == ['a', 'b', 'c', 'd']
+    assert model.cls_head.classnames == ['a', 'b', 'c', 'd']
     hook.after_test(runner)
-    assert model.cls_head.class_names == ['run', 'jump']
+    assert model.cls_head.classnames == ['run', 'jump']
 
 
 def test_no_val_list_keeps_training_list_during_validation():
@@ -65,7 +65,7 @@ def test_unwraps_model_wrapper():
     hook = HOOKS.build(dict(type='ClassNamesHook', test=['x', 'y']))
     hook.before_run(_runner(wrapped))
     hook.before_test(_runner(wrapped))
-    assert model.cls_head.class_names == ['x', 'y']
+    assert model.cls_head.classnames == ['x', 'y']
 
 
 def test_files_and_concatenated_files(tmp_path):
@@ -85,7 +85,7 @@ def test_missing_file_fails_at_build_time(tmp_path):
 
 def test_explicit_train_list_for_head_without_class_names():
     model = _Model(['run'])
-    del model.cls_head.class_names
+    del model.cls_head.classnames
     hook = HOOKS.build(dict(type='ClassNamesHook', test=['x'], train=['run', 'jump']))
     hook.before_run(_runner(model))
     hook.before_test(_runner(model))
@@ -95,7 +95,7 @@ def test_explicit_train_list_for_head_without_class_names():
 
 def test_head_without_class_names_needs_train_list():
     model = _Model(['run'])
-    del model.cls_head.class_names
+    del model.cls_head.classnames
     hook = HOOKS.build(dict(type='ClassNamesHook', test=['x']))
     with pytest.raises(AttributeError, match=r'pass ClassNamesHook\(train=...\)'):
         hook.before_run(_runner(model))
