@@ -1,16 +1,15 @@
 """Training-set wrapper that carries a second dataset of anchor clips (irrelevant videos)."""
 import copy
-from typing import Any, Dict, List, Optional, Sequence, Set, Union
+from typing import Any, Dict, List, Sequence, Union
 
 import numpy as np
 from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
 from mmaction.registry import DATASETS
 
-from .split_files import has_time_span, read_video_list, source_video_id, video_id
+from .split_files import MATCH_MODES, ClipIndex
 
 LEAKAGE_MODES = ('drop', 'strict', 'off')
-MATCH_MODES = ('clip', 'video')
 
 
 def _build(dataset: Union[BaseDataset, dict], name: str) -> BaseDataset:
@@ -21,30 +20,6 @@ def _build(dataset: Union[BaseDataset, dict], name: str) -> BaseDataset:
         raise TypeError(f'AnchorSetDataset: `{name}` must be a dataset or its config, '
                         f'got {type(dataset)}')
     return dataset
-
-
-class _EvalIndex:
-    """Ids of the clips of the evaluation lists, for the leakage guard."""
-
-    def __init__(self, ann_files: Sequence[str]) -> None:
-        self.clip_ids: Set[str] = set()
-        self.source_ids: Set[str] = set()
-        self.source_ids_without_span: Set[str] = set()
-        for ann_file in ann_files:
-            for entry in read_video_list(ann_file):
-                self.clip_ids.add(video_id(entry.path))
-                self.source_ids.add(source_video_id(entry.path))
-                if not has_time_span(entry.path):
-                    self.source_ids_without_span.add(source_video_id(entry.path))
-
-    def leaks(self, path: str, match: str) -> bool:
-        """Whether the clip at ``path`` shows footage of an evaluation clip (see ``AnchorSetDataset``)."""
-        if match == 'video':
-            return source_video_id(path) in self.source_ids
-        if has_time_span(path):
-            return (video_id(path) in self.clip_ids
-                    or source_video_id(path) in self.source_ids_without_span)
-        return video_id(path) in self.clip_ids or video_id(path) in self.source_ids
 
 
 @DATASETS.register_module()
@@ -152,8 +127,8 @@ class AnchorSetDataset:
 
     def _leakage_guard(self, keep: List[int]) -> List[int]:
         """Remove (or refuse) anchor clips that appear in the evaluation lists."""
-        index = _EvalIndex(self.eval_ann_files)
-        leaked = [i for i in keep if index.leaks(self._anchor_filename(i), self.leakage_match)]
+        index = ClipIndex.from_files(self.eval_ann_files)
+        leaked = [i for i in keep if index.contains(self._anchor_filename(i), self.leakage_match)]
         self.leaked_anchors = [self._anchor_filename(i) for i in leaked]
         files = ', '.join(self.eval_ann_files)
         if leaked and self.leakage == 'strict':

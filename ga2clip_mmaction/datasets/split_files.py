@@ -12,10 +12,12 @@ Video ids (:func:`video_id`, :func:`source_video_id`) identify the same footage 
 """
 import os.path as osp
 import re
-from typing import List, NamedTuple, Optional
+from typing import Iterable, List, NamedTuple, Optional, Sequence, Set
 
 #: Kinetics clip names: ``<youtube_id>_<start:06d>_<end:06d>`` (start/end in seconds).
 _KINETICS_CLIP = re.compile(r'^(?P<yt>.+)_(?P<start>\d{6})_(?P<end>\d{6})$')
+#: How :class:`ClipIndex` matches clips.
+MATCH_MODES = ('clip', 'video')
 
 
 class VideoEntry(NamedTuple):
@@ -124,3 +126,58 @@ def source_video_id(path: str) -> str:
 def has_time_span(path: str) -> bool:
     """Whether the name carries a Kinetics ``_<start>_<end>`` time span."""
     return _KINETICS_CLIP.match(video_id(path)) is not None
+
+
+class ClipIndex:
+    """A set of listed videos that answers "does this clip show the same footage?".
+
+    Match modes:
+
+    * ``'clip'``: equal clip ids (:func:`video_id`); a Kinetics name without time span
+      (``<youtube_id>.mp4``) matches every clip of that YouTube video, since it cannot say which segment;
+    * ``'video'``: equal source ids (:func:`source_video_id`): any two clips of one YouTube video match.
+
+    Args:
+        paths (Iterable[str]): The listed video paths.
+    """
+
+    def __init__(self, paths: Iterable[str]) -> None:
+        self.clip_ids: Set[str] = set()
+        self.source_ids: Set[str] = set()
+        self.source_ids_without_span: Set[str] = set()
+        for path in paths:
+            self.clip_ids.add(video_id(path))
+            self.source_ids.add(source_video_id(path))
+            if not has_time_span(path):
+                self.source_ids_without_span.add(source_video_id(path))
+
+    @classmethod
+    def from_files(cls, list_files: Sequence[str]) -> 'ClipIndex':
+        """Index the videos of list files (any format of :func:`read_video_list`).
+
+        Args:
+            list_files (Sequence[str]): The list files.
+
+        Returns:
+            ClipIndex: The index.
+        """
+        return cls(entry.path for f in list_files for entry in read_video_list(f))
+
+    def contains(self, path: str, match: str = 'clip') -> bool:
+        """Whether the clip at ``path`` matches a clip of the index.
+
+        Args:
+            path (str): A listed video path.
+            match (str): ``'clip'`` or ``'video'`` (see the class docstring). Defaults to ``'clip'``.
+
+        Returns:
+            bool: Whether it matches.
+        """
+        if match not in MATCH_MODES:
+            raise ValueError(f'match must be one of {MATCH_MODES}, got {match!r}')
+        if match == 'video':
+            return source_video_id(path) in self.source_ids
+        vid = video_id(path)
+        if has_time_span(path):
+            return vid in self.clip_ids or source_video_id(path) in self.source_ids_without_span
+        return vid in self.clip_ids or vid in self.source_ids
