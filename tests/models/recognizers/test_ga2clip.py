@@ -1,0 +1,117 @@
+"""GA2CLIPRecognizer: parameter budget, freeze policies, views, anchors, other backbones."""
+import pytest
+import torch
+
+from ga2clip_mmaction.models.recognizers import FREEZE_POLICIES
+
+
+def test_released_setting_trains_709120_parameters():
+    import ga2clip_mmaction  # noqa: F401
+    from mmaction.registry import MODELS
+    from mmengine.registry import DefaultScope
+    clip = dict(arch='ViT-B-16', weights=None)
+    cfg = dict(
+        type='GA2CLIPRecognizer',
+        backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=16, vision_depth=9),
+        cls_head=dict(type='PromptCouplingHead', clip=clip, classnames=['a', 'b'], language_ctx=16,
+                      language_depth=9, coupling='concat_mlp', hard_prompt=torch.zeros(16, 512)))
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(cfg)
+    assert model.trainable_parameter_count() == 709_120
+    coupling = sum(p.numel() for p in model.cls_head.prompt_learner.coupling.parameters())
+    assert round(coupling / 709_120, 2) == 0.74  # "74% of them the coupling Linear"
+
+
+@pytest.mark.parametrize('policy', sorted(FREEZE_POLICIES))
+def test_freeze_policies(build_model, policy):
+    model = build_model(freeze=policy)
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert {'backbone.prompt', 'cls_head.prompt_learner.ctx'} <= trainable
+    assert ('backbone.visual.conv1.weight' in trainable) == ('vision' in FREEZE_POLICIES[policy])
+    assert ('cls_head.text.token_embedding.weight' in trainable) == ('text' in FREEZE_POLICIES[policy])
+    assert 'cls_head.text.logit_scale' not in trainable
+
+
+def test_unknown_freeze_policy_and_view_average_fail_at_build(build_model):
+    with pytest.raises(ValueError, match='model.freeze'):
+        build_model(freeze='everything')
+    with pytest.raises(ValueError, match='model.view_average'):
+        build_model(view_average='max')
+
+
+def test_predict_fills_probabilities(build_model, samples, make_clips):
+    model = build_model().eval()
+    with torch.no_grad():
+        out = model.predict(make_clips(3), samples([0, 1, 2]))
+    scores = torch.stack([s.pred_score for s in out])
+    assert scores.shape == (3, 4)
+    torch.testing.assert_close(scores.sum(-1), torch.ones(3))
+    assert all(s.pred_label.item() == s.pred_score.argmax().item() for s in out)
+
+
+def test_view_averaging_modes(build_model, samples, make_clips):
+    x = make_clips(2, views=3)
+    results = {}
+    for mode in ('feature', 'score', 'prob'):
+        model = build_model(view_average=mode).eval()
+        with torch.no_grad():
+            emb = model.embed(x)  # [B, V, D]
+            logits = model.cls_head(emb.flatten(0, 1)).view(2, 3, -1)
+            scores = torch.stack([s.pred_score for s in model.predict(x, samples([0, 1]))])
+        results[mode] = scores
+        if mode == 'feature':
+            expected = torch.softmax(model.cls_head(emb.mean(1)), -1)
+        elif mode == 'score':
+            expected = torch.softmax(logits.mean(1), -1)
+        else:
+            expected = torch.softmax(logits, -1).mean(1)
+        torch.testing.assert_close(scores, expected)
+    assert (results['feature'] - results['prob']).abs().max() > 1e-6  # the modes really differ
+
+
+def test_single_view_modes_agree(build_model, samples, make_clips):
+    x = make_clips(2, views=1)
+    outs = []
+    for mode in ('feature', 'score', 'prob'):
+        model = build_model(view_average=mode).eval()
+        with torch.no_grad():
+            outs.append(torch.stack([s.pred_score for s in model.predict(x, samples([0, 1]))]))
+    torch.testing.assert_close(outs[0], outs[1])
+    torch.testing.assert_close(outs[0], outs[2])
+
+
+def test_anchor_loss_without_anchor_clips_is_an_error(build_model, samples, make_clips):
+    model = build_model(anchor_loss=dict(type='AnchorLoss', mode='negative', anchor_names=['else']))
+    with pytest.raises(ValueError, match='AnchorSetDataset'):
+        model.loss(make_clips(2), samples([0, 1]))
+
+
+def test_loss_keys_and_tensor_mode(build_model, samples, make_clips):
+    model = build_model()
+    losses = model.loss(make_clips(2), samples([0, 3]))
+    assert {'loss_cls', 'top1_acc'} <= set(losses) and losses['loss_cls'].requires_grad
+    assert model(make_clips(2), mode='tensor').shape == (2, 4)
+    with pytest.raises(ValueError, match=r'\[B, V, C, T, H, W\]'):
+        model.loss(make_clips(2)[:, 0], samples([0, 3]))
+
+
+def test_temporal_transformer_pooling(build_model, samples, make_clips):
+    model = build_model(temporal_pooling='transformer')
+    assert model.temporal_pooling.time_embed.shape[1] == 64
+    losses = model.loss(make_clips(2), samples([0, 1]))
+    losses['loss_cls'].backward()
+    assert model.temporal_pooling.time_embed.grad is not None
+
+
+def test_clip_wise_mmaction_backbone_with_ga2_head_and_loss(build_model, samples, make_clips):
+    # a stock MMAction2 3D CNN (output [N, 64, t, h, w]) in place of the CLIP image tower
+    backbone = dict(type='ResNet3d', depth=18, base_channels=8, pretrained=None, pretrained2d=False,
+                    in_channels=3, conv1_stride_s=1, pool1_stride_s=1)
+    model = build_model(backbone=backbone,
+                        anchor_loss=dict(type='AnchorLoss', mode='negative', anchor_names=['else']))
+    losses = model.loss(make_clips(2), samples([0, 1]), anchor_inputs=make_clips(1, seed=5))
+    (losses['loss_cls'] + losses['loss_anchor']).backward()
+    grads = [p.grad for n, p in model.named_parameters() if n.startswith('backbone.') and p.grad is not None]
+    assert grads and any(g.abs().max() > 0 for g in grads)
+    with pytest.raises(TypeError, match='without prompts'):
+        build_model(backbone=backbone, anchor_loss=dict(type='AnchorLoss', mode='kl', anchor_names=['a', 'b']))
