@@ -3,9 +3,11 @@ from .anchor_set import AnchorSetDataset
 from .samplers import AnchorBatchSampler
 from .split_files import (ClipIndex, VideoEntry, has_time_span, read_video_list, source_video_id,
                           video_id)
-from .transforms import RandomGrayscale, SegmentSample
+from .transforms import RandomGrayscale, SegmentClips, SegmentSample
+from .views import apply_test_views, apply_views_to_pipeline, build_test_pipeline, parse_views
 
 __all__ = [
     'AnchorSetDataset', 'AnchorBatchSampler', 'ClipIndex', 'RandomGrayscale', 'SegmentSample', 'VideoEntry',
-    'has_time_span', 'read_video_list', 'source_video_id', 'video_id'
+    'has_time_span', 'read_video_list', 'source_video_id', 'video_id', 'SegmentClips',
+    'apply_test_views', 'apply_views_to_pipeline', 'build_test_pipeline', 'parse_views'
 ]
