@@ -93,7 +93,7 @@ def _train_outputs(model, rec: Dict[str, Any], anchor_names: List[str], suffix: 
         out['anchor_tokens'] = head.text.tokenize(model.anchor_loss.prompts)
         out['anchor_text_features'] = text
         out['train_frame_features'] = frames.flatten(0, 1)
-        out['train_cls_emb'] = head.class_features()
+        out['train_cls_emb'] = head.class_features().clone()
         out['train_anchor_cos'] = F.normalize(emb[b:], dim=-1) @ F.normalize(text, dim=-1).t()
         out['train_logits'] = head.cosine(emb[:b]) + model.anchor_loss.logit_bias(emb[b:], head)
     model.zero_grad(set_to_none=True)
@@ -121,7 +121,7 @@ def compute_outputs(model, rec: Dict[str, Any]) -> Dict[str, Any]:
     with torch.no_grad():
         out['class_tokens'] = head.class_tokens.clone()
         out['text_prompts_input'] = head.prompt_embeddings(head.class_tokens)
-        out['cls_emb'] = head.class_features()
+        out['cls_emb'] = head.class_features().clone()
         frames = model.backbone(_to_ours(inputs['videos']).flatten(0, 1))
         out['frame_features'] = frames.flatten(0, 1)
         out['video_features'] = frames.mean(dim=1)
