@@ -24,7 +24,7 @@ setup(
     python_requires='>=3.9',
     # Honest ranges: what the code needs. The verified pins live in requirements/constraints.txt.
     install_requires=[
-        'torch>=2.5',  # torch.serialization.safe_globals
+        'torch>=2.6',  # safe_globals with (object, name) pairs, get_unsafe_globals_in_checkpoint
         'torchvision',
         'mmengine>=0.10.4,<0.11',
         'mmcv-lite>=2.0.0,<2.2.0',  # mmaction2 1.2.0 asserts mmcv < 2.2.0

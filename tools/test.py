@@ -38,6 +38,10 @@ def parse_args(argv=None) -> argparse.Namespace:
 def main(argv=None):
     """Build the Runner from the config, load the checkpoint and test.
 
+    Args:
+        argv (list[str], optional): Command line without the program name; ``None`` reads
+            ``sys.argv``. Defaults to None.
+
     Returns:
         dict: The metrics.
     """

@@ -46,12 +46,22 @@ def parse_args(argv=None) -> argparse.Namespace:
     return args
 
 
-def main(argv=None) -> None:
-    """Build the Runner from the config and train."""
+def main(argv=None):
+    """Build the Runner from the config and train.
+
+    Args:
+        argv (list[str], optional): Command line without the program name; ``None`` reads
+            ``sys.argv``. Defaults to None.
+
+    Returns:
+        mmengine.runner.Runner: The runner after training (its ``epoch``/``iter`` tell where
+        training, possibly resumed, ended).
+    """
     from mmengine.runner import Runner
     args = parse_args(argv)
     runner = Runner.from_cfg(build_train_config(args))
     runner.train()
+    return runner
 
 
 if __name__ == '__main__':

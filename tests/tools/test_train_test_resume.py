@@ -1,0 +1,160 @@
+"""``tools/train.py`` and ``tools/test.py`` through the real MMEngine Runner on a toy recognizer.
+
+One 2-epoch training run (module fixture) feeds every test: checkpoints, ``--resume`` (latest
+checkpoint of the work dir, and a given path), ``tools/test.py --dump`` and the refusal of an
+untrusted checkpoint at test time. Each run takes a few seconds on a CPU.
+"""
+import glob
+import importlib.util
+import os.path as osp
+import pickle
+import shutil
+from types import ModuleType
+
+import numpy as np
+import pytest
+import torch
+
+from ga2clip_mmaction.utils.checkpoint import TRUST_ENV, UntrustedCheckpointError
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+NUM_VIDEOS, ITERS_PER_EPOCH = 6, 3  # toy_recognizer_config: 6 videos, batch size 2
+
+
+def load_tool(name: str) -> ModuleType:
+    """Import ``tools/<name>.py`` (the tools are scripts, not a package)."""
+    spec = importlib.util.spec_from_file_location(f'ga2clip_tools_{name}',
+                                                  osp.join(REPO_ROOT, 'tools', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+@pytest.fixture(scope='module')
+def train_tool() -> ModuleType:
+    return load_tool('train')
+
+
+@pytest.fixture(scope='module')
+def test_tool() -> ModuleType:
+    return load_tool('test')
+
+
+@pytest.fixture(scope='module')
+def trained(tmp_path_factory, toy_recognizer_config, train_tool):
+    """Train the toy recognizer 2 epochs; returns ``(work_dir, runner)``."""
+    work_dir = str(tmp_path_factory.mktemp('train'))
+    runner = train_tool.main([
+        toy_recognizer_config, '--work-dir', work_dir, '--cfg-options',
+        'experiment_name=toy_train'
+    ])
+    return work_dir, runner
+
+
+def run_log(runner) -> str:
+    """Text of the log file a Runner wrote."""
+    (log_file, ) = glob.glob(osp.join(runner.log_dir, '*.log'))
+    with open(log_file) as f:
+        return f.read()
+
+
+def test_train_writes_a_checkpoint_per_epoch(trained):
+    work_dir, runner = trained
+    assert (runner.epoch, runner.iter) == (2, 2 * ITERS_PER_EPOCH)
+    for epoch in (1, 2):
+        ckpt = torch.load(osp.join(work_dir, f'epoch_{epoch}.pth'), weights_only=False)
+        assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (epoch, epoch * ITERS_PER_EPOCH)
+        assert {'state_dict', 'optimizer', 'param_schedulers', 'message_hub'} <= set(ckpt)
+    with open(osp.join(work_dir, 'last_checkpoint')) as f:
+        assert f.read().strip() == osp.join(work_dir, 'epoch_2.pth')
+    assert glob.glob(osp.join(work_dir, 'best_acc_top1_epoch_*.pth'))  # save_best='auto'
+
+
+def test_resume_auto_continues_from_the_latest_checkpoint(trained, train_tool, tmp_path,
+                                                          toy_recognizer_config):
+    work_dir = str(tmp_path / 'work')
+    shutil.copytree(trained[0], work_dir)
+    runner = train_tool.main([
+        toy_recognizer_config, '--work-dir', work_dir, '--resume', '--cfg-options',
+        'train_cfg.max_epochs=3', 'experiment_name=toy_resume_auto'
+    ])
+    log = run_log(runner)
+    assert f'resumed epoch: 2, iter: {2 * ITERS_PER_EPOCH}' in log
+    assert 'Epoch(train) [3][3/3]' in log
+    assert 'Epoch(train) [1]' not in log and 'Epoch(train) [2]' not in log
+    assert (runner.epoch, runner.iter) == (3, 3 * ITERS_PER_EPOCH)
+    ckpt = torch.load(osp.join(work_dir, 'epoch_3.pth'), weights_only=False)
+    assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (3, 3 * ITERS_PER_EPOCH)
+
+
+def test_resume_from_a_path_reproduces_the_uninterrupted_run(trained, train_tool, tmp_path,
+                                                             toy_recognizer_config):
+    """Resuming epoch 1 and training epoch 2 gives the weights of the 2-epoch run.
+
+    Equal weights need the restored optimizer momentum, learning-rate schedule and sampler
+    epoch, not only the model weights.
+    """
+    work_dir = trained[0]
+    runner = train_tool.main([
+        toy_recognizer_config, '--work-dir', str(tmp_path), '--resume',
+        osp.join(work_dir, 'epoch_1.pth'), '--cfg-options', 'experiment_name=toy_resume_path'
+    ])
+    log = run_log(runner)
+    assert f'resumed epoch: 1, iter: {ITERS_PER_EPOCH}' in log
+    assert 'Epoch(train) [1]' not in log
+    assert (runner.epoch, runner.iter) == (2, 2 * ITERS_PER_EPOCH)
+    resumed = torch.load(str(tmp_path / 'epoch_2.pth'), weights_only=False)['state_dict']
+    reference = torch.load(osp.join(work_dir, 'epoch_2.pth'), weights_only=False)['state_dict']
+    assert resumed.keys() == reference.keys()
+    for key in reference:
+        torch.testing.assert_close(resumed[key], reference[key], rtol=1e-5, atol=1e-6)
+
+
+def test_test_tool_dumps_predictions(trained, test_tool, tmp_path, toy_recognizer_config):
+    dump = str(tmp_path / 'out.pkl')
+    metrics = test_tool.main([
+        toy_recognizer_config,
+        osp.join(trained[0], 'epoch_2.pth'), '--work-dir',
+        str(tmp_path), '--dump', dump, '--cfg-options', 'experiment_name=toy_test'
+    ])
+    with open(dump, 'rb') as f:
+        preds = pickle.load(f)  # written by this test
+    assert len(preds) == NUM_VIDEOS
+    scores = np.stack([p['pred_score'].numpy() for p in preds])
+    labels = np.array([int(p['gt_label']) for p in preds])
+    assert scores.shape == (NUM_VIDEOS, 3)
+    np.testing.assert_allclose(scores.sum(1), 1.0, rtol=1e-5)  # average_clips='prob'
+    assert metrics['acc/top1'] == pytest.approx(float((scores.argmax(1) == labels).mean()))
+
+
+def test_test_tool_rejects_missing_checkpoint_and_bad_dump(trained, test_tool, tmp_path,
+                                                          toy_recognizer_config):
+    config = toy_recognizer_config
+    with pytest.raises(FileNotFoundError, match='no_such.pth'):
+        test_tool.main([config, str(tmp_path / 'no_such.pth')])
+    with pytest.raises(ValueError, match='--dump must be a .pkl'):
+        test_tool.main([config, osp.join(trained[0], 'epoch_2.pth'), '--dump', 'out.json'])
+
+
+class _CreateFile:
+    """Unpickling calls ``open(path, 'w')``: a stand-in for arbitrary code in a checkpoint."""
+
+    def __init__(self, path: str):
+        self.path = path
+
+    def __reduce__(self):
+        return open, (self.path, 'w')
+
+
+def test_test_tool_refuses_an_untrusted_checkpoint(trained, test_tool, tmp_path, monkeypatch,
+                                                   toy_recognizer_config):
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+    marker = tmp_path / 'pwned'
+    ckpt = str(tmp_path / 'evil.pth')
+    state = torch.load(osp.join(trained[0], 'epoch_2.pth'), weights_only=False)
+    state['meta']['payload'] = _CreateFile(str(marker))
+    torch.save(state, ckpt)
+    with pytest.raises(UntrustedCheckpointError) as err:
+        test_tool.main([toy_recognizer_config, ckpt, '--work-dir', str(tmp_path)])
+    assert '`io.open`' in str(err.value) and TRUST_ENV in str(err.value)
+    assert not marker.exists()

@@ -1,0 +1,204 @@
+"""Secure checkpoint loading: the allowlist is exactly what MMEngine checkpoints need, anything
+else is refused (and never executed) unless the file is trusted explicitly."""
+import argparse
+import glob
+import os
+import os.path as osp
+import zipfile
+
+import numpy as np
+import pytest
+import torch
+from mmengine.config import Config, ConfigDict
+from mmengine.logging import HistoryBuffer
+from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner.checkpoint import CheckpointLoader
+
+from ga2clip_mmaction.utils.checkpoint import (NUMERIC_DTYPES, SAFE_GLOBALS, TRUST_ENV,
+                                               UntrustedCheckpointError, load_local_checkpoint,
+                                               safe_torch_load)
+
+#: Allowlist entries that no checkpoint written here names: numpy 1's module path of the
+#: numpy functions (tested with a rewritten checkpoint below) and the dtype classes, which
+#: the unpickler checks by type (tested with scalars of every numeric dtype below).
+NUMPY1_NAMES = {'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.scalar'}
+DTYPE_NAMES = {f'numpy.dtypes.{type(np.dtype(n)).__name__}' for n in NUMERIC_DTYPES}
+
+
+@pytest.fixture(autouse=True)
+def no_trusted_files(monkeypatch):
+    monkeypatch.delenv(TRUST_ENV, raising=False)
+
+
+@pytest.fixture(scope='module')
+def runner_work_dir(tmp_path_factory, toy_recognizer_config):
+    """Work dir of a real 1-epoch Runner run with every feature that adds globals to checkpoints.
+
+    ``save_best`` (numpy scalars in the message hub), a dataset ``metainfo`` with a nested
+    dict (a ``ConfigDict`` in ``meta``) and ``OneCycleLR`` (a function stored by reference).
+    """
+    work_dir = str(tmp_path_factory.mktemp('allowlist'))
+    cfg = Config.fromfile(toy_recognizer_config)
+    cfg.work_dir = work_dir
+    cfg.experiment_name = 'toy_allowlist'
+    cfg.train_cfg.max_epochs = 1
+    cfg.train_dataloader.dataset.metainfo = dict(
+        classes=('red', 'green', 'blue'), channel=dict(red=0, green=1, blue=2))
+    cfg.param_scheduler = [dict(type='OneCycleLR', eta_max=0.01, total_steps=3, by_epoch=False)]
+    Runner.from_cfg(cfg).train()
+    return work_dir
+
+
+def test_allowlist_is_exactly_what_runner_checkpoints_reference(runner_work_dir):
+    paths = sorted(glob.glob(osp.join(runner_work_dir, '*.pth')))
+    assert len(paths) == 2  # epoch_1.pth and the best checkpoint
+    needed = set()
+    for path in paths:
+        needed |= set(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+    allowed = {name for _, name in SAFE_GLOBALS}
+    assert needed == allowed - NUMPY1_NAMES - DTYPE_NAMES
+
+
+def test_runner_checkpoint_loads_through_mmengine(runner_work_dir):
+    ckpt = CheckpointLoader.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
+    assert isinstance(ckpt['meta']['dataset_meta']['channel'], ConfigDict)
+    loss = ckpt['message_hub']['log_scalars']['train/loss']
+    assert isinstance(loss, HistoryBuffer) and len(loss.data[0]) == 3
+    assert loss.mean() == pytest.approx(float(np.mean(loss.data[0])))
+    assert isinstance(ckpt['message_hub']['runtime_info']['best_score'], np.float64)
+    assert ckpt['param_schedulers'][0]['anneal_func'].__name__ == '_annealing_cos'
+
+
+def test_numeric_numpy_scalars_and_arrays_of_every_dtype_load(tmp_path):
+    """What a metric may log: numpy scalars/arrays of any bool, int or float dtype."""
+    values = {n: np.ones(2, dtype=n) for n in NUMERIC_DTYPES}
+    values.update({f'{n}_scalar': np.ones(1, dtype=n)[0] for n in NUMERIC_DTYPES})
+    torch.save(values, tmp_path / 'numpy.pth')
+    loaded = safe_torch_load(str(tmp_path / 'numpy.pth'))
+    for key, value in values.items():
+        assert loaded[key].dtype == value.dtype and np.array_equal(loaded[key], value)
+
+
+def test_object_arrays_are_refused(tmp_path):
+    torch.save({'x': np.array([1, 'a'], dtype=object)}, tmp_path / 'obj.pth')
+    with pytest.raises(UntrustedCheckpointError, match='numpy.dtypes.ObjectDType'):
+        safe_torch_load(str(tmp_path / 'obj.pth'))
+
+
+def test_amp_loss_scaler_state_needs_no_extra_global(tmp_path):
+    """``AmpOptimWrapper.state_dict()`` adds the GradScaler state to the optimizer state."""
+    param = torch.nn.Parameter(torch.ones(2))
+    optimizer = torch.optim.AdamW([param], lr=0.1)
+    scaler = torch.amp.GradScaler('cpu')
+    scaler.scale(param.sum()).backward()
+    scaler.step(optimizer)
+    scaler.update()
+    state = dict(optimizer.state_dict(), loss_scaler=scaler.state_dict())
+    assert state['loss_scaler']['scale'] == 65536.0
+    torch.save({'optimizer': state}, tmp_path / 'amp.pth')
+    assert torch.serialization.get_unsafe_globals_in_checkpoint(str(tmp_path / 'amp.pth')) == []
+    assert safe_torch_load(str(tmp_path / 'amp.pth'))['optimizer']['loss_scaler'] == \
+        state['loss_scaler']
+
+
+def test_checkpoint_written_with_numpy1_loads(tmp_path):
+    """numpy 1 names the functions ``numpy.core.multiarray.*`` (numpy 2: ``numpy._core``)."""
+    buffer = HistoryBuffer()
+    buffer.update(1.5)
+    buffer.update(2.5)
+    torch.save({'hb': buffer, 'score': np.float64(0.25)}, tmp_path / 'numpy2.pth')
+    with zipfile.ZipFile(tmp_path / 'numpy2.pth') as src, \
+            zipfile.ZipFile(tmp_path / 'numpy1.pth', 'w') as dst:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename.endswith('/data.pkl'):
+                data = data.replace(b'numpy._core.multiarray', b'numpy.core.multiarray')
+            dst.writestr(info, data)
+    names = torch.serialization.get_unsafe_globals_in_checkpoint(str(tmp_path / 'numpy1.pth'))
+    assert NUMPY1_NAMES <= set(names)
+    loaded = safe_torch_load(str(tmp_path / 'numpy1.pth'))
+    assert loaded['hb'].mean() == 2.0 and loaded['score'] == 0.25
+
+
+class _Payload:
+    """Unpickling this object calls ``func(*args)``: arbitrary code in a checkpoint."""
+
+    def __init__(self, func, *args):
+        self.func, self.args = func, args
+
+    def __reduce__(self):
+        return self.func, self.args
+
+
+def _malicious_checkpoint(path, payload) -> None:
+    model = torch.nn.Linear(2, 2)
+    torch.save({'state_dict': model.state_dict(), 'meta': {'payload': payload}}, path)
+
+
+@pytest.mark.parametrize('kind, global_name', [('shell', 'posix.system'), ('open', 'io.open')])
+def test_malicious_checkpoint_is_refused_and_never_runs(tmp_path, kind, global_name):
+    marker = tmp_path / 'pwned'
+    if kind == 'shell':
+        payload = _Payload(os.system, f'touch {marker}')
+    else:
+        payload = _Payload(open, str(marker), 'w')
+    path = str(tmp_path / 'evil.pth')
+    _malicious_checkpoint(path, payload)
+    for load in (lambda: load_checkpoint(torch.nn.Linear(2, 2), path),
+                 lambda: CheckpointLoader.load_checkpoint(path)):
+        with pytest.raises(UntrustedCheckpointError) as err:
+            load()
+        assert f'`{global_name}`' in str(err.value)
+        assert f'export {TRUST_ENV}={path}' in str(err.value)
+        assert not marker.exists()
+    torch.load(path, weights_only=False)  # the payload is live: plain unpickling runs it
+    assert marker.exists()
+
+
+def test_getattr_only_reaches_the_methods_mmengine_pickles(tmp_path):
+    """``builtins.getattr`` is bound to a function that only returns the listed methods."""
+    path = str(tmp_path / 'getattr.pth')
+    _malicious_checkpoint(path, _Payload(getattr, HistoryBuffer, '__init__'))
+    with pytest.raises(UntrustedCheckpointError,
+                       match='mmengine.logging.history_buffer.HistoryBuffer.__init__'):
+        load_checkpoint(torch.nn.Linear(2, 2), path)
+    _malicious_checkpoint(path, _Payload(getattr, HistoryBuffer, 'mean'))
+    assert load_local_checkpoint(path)['meta']['payload'] is HistoryBuffer.mean
+
+
+def test_trusted_file_opt_in(tmp_path, monkeypatch):
+    """A benign checkpoint with a global outside the allowlist (an argparse Namespace)."""
+    model = torch.nn.Linear(2, 2)
+    path = tmp_path / 'research.pth'
+    torch.save({'state_dict': model.state_dict(),
+                'meta': {'args': argparse.Namespace(lr=0.1)}}, path)
+    target = torch.nn.Linear(2, 2)
+    with pytest.raises(UntrustedCheckpointError, match='argparse.Namespace'):
+        load_checkpoint(target, str(path))
+
+    monkeypatch.setenv(TRUST_ENV, os.pathsep.join([str(tmp_path / 'other.pth')]))
+    with pytest.raises(UntrustedCheckpointError):  # trust is per file
+        load_checkpoint(target, str(path))
+
+    (tmp_path / 'link.pth').symlink_to(path)
+    monkeypatch.setenv(TRUST_ENV, os.pathsep.join([str(tmp_path / 'other.pth'),
+                                                   str(tmp_path / 'link.pth')]))
+    ckpt = load_checkpoint(target, str(path))  # trusted through the link it points to
+    assert ckpt['meta']['args'].lr == 0.1
+    torch.testing.assert_close(target.weight, model.weight)
+
+
+def test_installed_as_mmengine_local_loader(tmp_path):
+    assert CheckpointLoader._get_checkpoint_loader('/some/file.pth') is load_local_checkpoint
+    with pytest.raises(FileNotFoundError, match='missing.pth'):
+        CheckpointLoader.load_checkpoint(str(tmp_path / 'missing.pth'))
+
+
+def test_process_wide_allowlist_is_left_alone(tmp_path):
+    """Globals a user allowlisted before loading stay allowlisted after it."""
+    torch.save({'x': 1}, tmp_path / 'plain.pth')
+    user_entry = SAFE_GLOBALS[0]
+    with torch.serialization.safe_globals([user_entry]):
+        assert safe_torch_load(str(tmp_path / 'plain.pth')) == {'x': 1}
+        assert user_entry in torch.serialization.get_safe_globals()
+        assert SAFE_GLOBALS[1] not in torch.serialization.get_safe_globals()
