@@ -1,12 +1,63 @@
-"""Turn a config file plus MMAction2-style command-line flags into a Runner config.
+"""Command lines of ``tools/train.py`` and ``tools/test.py`` and the Runner configs they make.
 
-Shared by ``tools/train.py`` and ``tools/test.py`` so that both apply flags the same way.
+The flags are MMAction2's; both tools parse and apply them here, so they stay consistent.
 """
 import argparse
 import os.path as osp
 from typing import Optional
 
-from mmengine.config import Config, ConfigDict
+from mmengine.config import Config, ConfigDict, DictAction
+
+
+def _add_common_args(parser: argparse.ArgumentParser) -> None:
+    """Flags shared by both tools: work dir, config overrides, launcher."""
+    parser.add_argument('--work-dir', help='the dir to save logs, metrics and checkpoints')
+    parser.add_argument('--cfg-options', nargs='+', action=DictAction,
+                        help='override config settings, e.g. key=value a.b=value')
+    parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
+                        default='none', help='job launcher')
+    parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
+
+
+def build_train_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``tools/train.py`` (MMAction2's training flags).
+
+    Returns:
+        argparse.ArgumentParser: The parser.
+    """
+    parser = argparse.ArgumentParser(description='Train a GA2-CLIP (or any MMAction2) recognizer')
+    parser.add_argument('config', help='train config file path')
+    parser.add_argument(
+        '--resume', nargs='?', type=str, const='auto',
+        help='resume from the given checkpoint, or from the latest checkpoint of the work dir '
+        'when no path is given')
+    parser.add_argument('--amp', action='store_true', help='enable automatic mixed precision')
+    parser.add_argument('--no-validate', action='store_true',
+                        help='do not evaluate during training')
+    parser.add_argument('--auto-scale-lr', action='store_true',
+                        help='scale the lr by the actual total batch size')
+    parser.add_argument('--seed', type=int, default=None, help='random seed')
+    parser.add_argument('--diff-rank-seed', action='store_true',
+                        help='use a different seed on each rank')
+    parser.add_argument('--deterministic', action='store_true',
+                        help='set deterministic options for CUDNN')
+    _add_common_args(parser)
+    return parser
+
+
+def build_test_parser() -> argparse.ArgumentParser:
+    """Return the parser of ``tools/test.py`` (MMAction2's testing flags).
+
+    Returns:
+        argparse.ArgumentParser: The parser.
+    """
+    parser = argparse.ArgumentParser(description='Test a GA2-CLIP (or any MMAction2) recognizer')
+    parser.add_argument('config', help='test config file path')
+    parser.add_argument('checkpoint', help='checkpoint file')
+    parser.add_argument('--dump', type=str,
+                        help='dump predictions to a pickle file for offline evaluation')
+    _add_common_args(parser)
+    return parser
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:

@@ -1,0 +1,68 @@
+"""Install smoke test: the package imports in a fresh interpreter and every component it
+registers resolves by name from a config under the default scope ``mmaction``."""
+import subprocess
+import sys
+
+import pytest
+from mmengine.registry import DefaultScope, Registry
+
+import ga2clip_mmaction
+import mmaction.registry
+
+#: (registry, type name, module) of the components the configs use (docs/design.md's table,
+#: plus the temporal-pooling necks and data transforms).
+EXPECTED = [
+    ('MODELS', 'PromptedCLIPVision', 'models.backbones.prompted_clip_vision'),
+    ('MODELS', 'PromptCouplingHead', 'models.heads.prompt_coupling_head'),
+    ('MODELS', 'AnchorLoss', 'models.losses.anchor_loss'),
+    ('MODELS', 'GA2CLIPRecognizer', 'models.recognizers.ga2clip'),
+    ('MODELS', 'AnchorActionDataPreprocessor',
+     'models.data_preprocessors.anchor_data_preprocessor'),
+    ('MODELS', 'MeanTemporalPooling', 'models.necks.mean_temporal_pooling'),
+    ('MODELS', 'TemporalTransformerPooling', 'models.necks.temporal_transformer_pooling'),
+    ('DATASETS', 'AnchorSetDataset', 'datasets.anchor_set'),
+    ('DATA_SAMPLERS', 'AnchorBatchSampler', 'datasets.samplers.anchor_batch_sampler'),
+    ('TRANSFORMS', 'RandomGrayscale', 'datasets.transforms.random_grayscale'),
+    ('TRANSFORMS', 'SegmentClips', 'datasets.transforms.segment_clips'),
+    ('TRANSFORMS', 'SegmentSample', 'datasets.transforms.segment_sample'),
+    ('METRICS', 'BaseNovelMetric', 'evaluation.metrics.base_novel_metric'),
+    ('HOOKS', 'ClassNamesHook', 'engine.hooks.class_names_hook'),
+]
+
+
+def registered_by_us() -> dict:
+    """``{(registry name, type name): class}`` of every ga2clip_mmaction entry in mmaction's registries."""
+    found = {}
+    for reg_name, registry in vars(mmaction.registry).items():
+        if not isinstance(registry, Registry):
+            continue
+        for name, cls in registry.module_dict.items():
+            if getattr(cls, '__module__', '').startswith('ga2clip_mmaction'):
+                found[(reg_name, name)] = cls
+    return found
+
+
+def test_import_in_a_fresh_interpreter():
+    """The compat fixes run before anything imports mmaction.models (which fails without them)."""
+    code = ('import ga2clip_mmaction, mmaction.models; '
+            'print(ga2clip_mmaction.__version__)')
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert proc.returncode == 0, proc.stderr
+    assert proc.stdout.strip().splitlines()[-1] == ga2clip_mmaction.__version__
+
+
+def test_every_registered_component_resolves_from_a_config_by_name():
+    found = registered_by_us()
+    assert found
+    for (reg_name, name), cls in found.items():
+        root = getattr(mmaction.registry, reg_name).parent  # the Runner builds from the root
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            with root.switch_scope_and_registry(None) as registry:
+                assert registry.get(name) is cls, f'{reg_name}: {name}'
+
+
+@pytest.mark.parametrize('reg_name, name, module', EXPECTED)
+def test_expected_component_is_registered(reg_name, name, module):
+    cls = registered_by_us().get((reg_name, name))
+    assert cls is not None, f'{name} is not registered in mmaction.registry.{reg_name}'
+    assert cls.__module__ == f'ga2clip_mmaction.{module}'

@@ -1,0 +1,69 @@
+"""The tools' command-line flags turn into the Runner config MMAction2's tools would make."""
+import os.path as osp
+
+import pytest
+
+from ga2clip_mmaction.utils.runner_setup import (build_test_config, build_test_parser,
+                                                 build_train_config, build_train_parser)
+
+
+def train_cfg(*argv: str):
+    return build_train_config(build_train_parser().parse_args(list(argv)))
+
+
+def test_defaults_keep_the_config(toy_recognizer_config):
+    cfg = train_cfg(toy_recognizer_config)
+    assert cfg.work_dir == osp.join('./work_dirs', 'toy_i3d_local')
+    assert cfg.resume is False and cfg.load_from is None
+    assert cfg.optim_wrapper.get('type', 'OptimWrapper') == 'OptimWrapper'
+    assert cfg.val_dataloader is not None and cfg.launcher == 'none'
+
+
+@pytest.mark.parametrize('flag, resume, load_from', [
+    ([], False, None),
+    (['--resume'], True, None),  # the latest checkpoint of the work dir
+    (['--resume', 'w/epoch_3.pth'], True, 'w/epoch_3.pth'),
+])
+def test_resume(toy_recognizer_config, flag, resume, load_from):
+    cfg = train_cfg(toy_recognizer_config, *flag)
+    assert (cfg.resume, cfg.load_from) == (resume, load_from)
+
+
+def test_amp_no_validate_seed_work_dir_and_options(toy_recognizer_config):
+    cfg = train_cfg(toy_recognizer_config, '--amp', '--no-validate', '--seed', '3',
+                    '--deterministic', '--work-dir', 'w', '--cfg-options',
+                    'train_cfg.max_epochs=5')
+    assert cfg.optim_wrapper.type == 'AmpOptimWrapper'
+    assert cfg.optim_wrapper.loss_scale == 'dynamic'
+    assert cfg.val_cfg is None and cfg.val_dataloader is None and cfg.val_evaluator is None
+    assert cfg.randomness == dict(seed=3, diff_rank_seed=False, deterministic=True)
+    assert cfg.work_dir == 'w' and cfg.train_cfg.max_epochs == 5
+
+
+def test_amp_refuses_a_custom_optim_wrapper(toy_recognizer_config):
+    with pytest.raises(ValueError, match='MyWrapper'):
+        train_cfg(toy_recognizer_config, '--amp', '--cfg-options', 'optim_wrapper.type=MyWrapper')
+
+
+def test_auto_scale_lr_needs_the_config_entry(toy_recognizer_config):
+    with pytest.raises(KeyError, match='base_batch_size'):
+        train_cfg(toy_recognizer_config, '--auto-scale-lr')
+    cfg = train_cfg(toy_recognizer_config, '--auto-scale-lr', '--cfg-options',
+                    'auto_scale_lr.base_batch_size=8', 'auto_scale_lr.enable=False')
+    assert cfg.auto_scale_lr == dict(base_batch_size=8, enable=True)
+
+
+def test_missing_config_is_named(tmp_path):
+    with pytest.raises(FileNotFoundError, match='nope.py'):
+        train_cfg(str(tmp_path / 'nope.py'))
+
+
+def test_test_config_loads_the_checkpoint_and_adds_the_dump(toy_recognizer_config, tmp_path):
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'')
+    args = build_test_parser().parse_args(
+        [toy_recognizer_config, str(ckpt), '--dump', str(tmp_path / 'r.pkl')])
+    cfg = build_test_config(args)
+    assert cfg.load_from == str(ckpt)
+    assert cfg.test_evaluator == [
+        dict(type='AccMetric'), dict(type='DumpResults', out_file_path=str(tmp_path / 'r.pkl'))]
