@@ -149,9 +149,15 @@ def build_clip(arch: ArchType = None,
     model = model.float()
     if state_dict is not None:
         state = {k: v.float() for k, v in state_dict.items() if k not in _META_KEYS}
-        missing, unexpected = model.load_state_dict(state, strict=False)
-        missing = [k for k in missing if k != 'attn_mask']
-        if missing or unexpected:
-            raise RuntimeError(f'CLIP weights {weights or "<in memory>"} do not match arch {arch}: '
-                               f'missing {missing[:8]}, unexpected {unexpected[:8]}')
+        own = model.state_dict()
+        missing = [k for k in own if k not in state and k != 'attn_mask']
+        unexpected = [k for k in state if k not in own]
+        shapes = [f'{k} {tuple(v.shape)} vs {tuple(own[k].shape)}' for k, v in state.items()
+                  if k in own and v.shape != own[k].shape]
+        if missing or unexpected or shapes:
+            name = arch if isinstance(arch, str) else 'the given config'
+            raise RuntimeError(f'CLIP weights {weights or "<in memory>"} do not match arch {name}: '
+                               f'missing {missing[:5]}, unexpected {unexpected[:5]}, '
+                               f'shape mismatches (file vs arch) {shapes[:5]}')
+        model.load_state_dict(state, strict=False)
     return model.eval()
