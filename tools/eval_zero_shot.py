@@ -22,6 +22,7 @@ import ga2clip_mmaction  # noqa: E402,F401  (compat fixes + registration before 
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.dist import is_main_process  # noqa: E402
 
+from ga2clip_mmaction.datasets.views import apply_test_views  # noqa: E402
 from ga2clip_mmaction.evaluation.zero_shot import (aggregate_zero_shot,  # noqa: E402
                                                    format_zero_shot_markdown)
 from ga2clip_mmaction.utils.runner_setup import build_test_config  # noqa: E402
@@ -37,6 +38,8 @@ def parse_args(argv=None) -> argparse.Namespace:
                         help='root folder: one sub-folder per config, summary files at the top')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override settings of every config, e.g. key=value')
+    parser.add_argument('--views', default=None,
+                        help='test views "<clips>x<crops>", e.g. 4x3 (default: each config\'s own)')
     parser.add_argument('--launcher', choices=['none', 'pytorch', 'slurm', 'mpi'],
                         default='none', help='job launcher')
     parser.add_argument('--local_rank', '--local-rank', type=int, default=0)
@@ -86,7 +89,10 @@ def main(argv=None) -> Dict[str, Dict[str, dict]]:
         run_args = argparse.Namespace(config=config, checkpoint=args.checkpoint,
                                       work_dir=osp.join(args.work_dir, name), dump=None,
                                       cfg_options=args.cfg_options, launcher=args.launcher)
-        results[name] = Runner.from_cfg(build_test_config(run_args)).test()
+        cfg = build_test_config(run_args)
+        if args.views is not None:
+            apply_test_views(cfg, args.views)
+        results[name] = Runner.from_cfg(cfg).test()
     summary = aggregate_zero_shot(results)
     if is_main_process():
         table = format_zero_shot_markdown(summary)

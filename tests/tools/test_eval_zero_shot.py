@@ -63,3 +63,14 @@ def test_missing_config_fails_before_any_run(tmp_path):
     (tmp_path / 'empty').mkdir()
     with pytest.raises(FileNotFoundError, match=r'No \*zs_eval\*.py config in .*empty'):
         _tool().expand_configs([str(tmp_path / 'empty')])
+
+
+def test_views_option_reaches_every_run(tmp_path, split_configs):
+    from mmengine.config import Config
+    checkpoint = write_checkpoint(split_configs[0], str(tmp_path / 'k400.pth'))
+    _tool().main([split_configs[0], '--checkpoint', checkpoint, '--views', '2x1', '--work-dir',
+                  str(tmp_path / 'zs')])
+    name = osp.basename(split_configs[0])
+    dumped = Config.fromfile(str(tmp_path / 'zs' / osp.splitext(name)[0] / name))
+    assert dumped.test_dataloader.dataset.pipeline[1] == dict(type='SegmentClips', num_segments=2,
+                                                              num_clips=2)
