@@ -92,3 +92,14 @@ def test_apply_test_views_to_a_config_with_a_wrapped_dataset():
     assert cfg.test_pipeline[1]['num_clips'] == 3
     with pytest.raises(KeyError, match='no test_dataloader.dataset.pipeline'):
         views.apply_test_views(Config(dict(test_dataloader=dict(dataset=dict()))), '2x1')
+
+
+def test_cfg_options_route_of_the_docs():
+    """docs/evaluation.md: 2x1 by --cfg-options on a config whose transform 1 is SegmentSample."""
+    import ga2clip_mmaction  # noqa: F401
+    from mmaction.registry import TRANSFORMS
+    cfg = Config(dict(test_dataloader=dict(dataset=dict(pipeline=DEMO_LIKE))))
+    cfg.merge_from_dict({'test_dataloader.dataset.pipeline.1.type': 'SegmentClips',
+                         'test_dataloader.dataset.pipeline.1.num_clips': 2})
+    sampler = TRANSFORMS.build(cfg.test_dataloader.dataset.pipeline[1])
+    assert sampler.frame_indices(16).tolist() == [0, 2, 4, 6, 8, 10, 12, 14, 1, 3, 5, 7, 9, 11, 13, 15]

@@ -24,12 +24,17 @@ class SegmentClips(BaseTransform):
     Args:
         num_segments (int): Number of segments (= frames per clip). Defaults to 32.
         num_clips (int): Number of temporal clips. Defaults to 1.
+        test_mode (bool): Must be True (a deterministic test-time sampler); accepted so that
+            ``SegmentSample(test_mode=True)`` becomes ``SegmentClips`` by changing its ``type``
+            only. Defaults to True.
     """
 
-    def __init__(self, num_segments: int = 32, num_clips: int = 1) -> None:
+    def __init__(self, num_segments: int = 32, num_clips: int = 1, test_mode: bool = True) -> None:
         if num_segments <= 0 or num_clips <= 0:
             raise ValueError(f'SegmentClips: num_segments and num_clips must be positive, got '
                              f'{num_segments} and {num_clips}')
+        if not test_mode:
+            raise ValueError('SegmentClips is a test-time sampler: use SegmentSample for training')
         self.num_segments = num_segments
         self.num_clips = num_clips
 

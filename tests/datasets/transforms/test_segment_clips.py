@@ -39,3 +39,8 @@ def test_bad_arguments(kwargs):
 def test_empty_video_is_an_error():
     with pytest.raises(ValueError, match='no frames'):
         SegmentClips(num_segments=2).frame_indices(0)
+
+
+def test_training_mode_is_refused():
+    with pytest.raises(ValueError, match='test-time sampler'):
+        SegmentClips(num_segments=2, test_mode=False)
