@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]
-# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT.
+# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT; PYTHON picks the interpreter.
 set -euo pipefail
 CONFIG=$1
 CHECKPOINT=$2
@@ -10,8 +10,8 @@ NNODES=${NNODES:-1}
 NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
-cd "$(dirname "$0")/.."
-exec python -m torch.distributed.run \
+TOOLS=$(dirname "$0")
+exec "${PYTHON:-python}" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" --master_port="$PORT" \
-    tools/test.py "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"
+    "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"
