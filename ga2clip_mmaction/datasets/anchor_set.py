@@ -30,8 +30,8 @@ class AnchorSetDataset:
     ``len(dataset) .. len(dataset)+num_anchors-1`` return anchor clips whose data sample carries the
     metainfo ``is_anchor=True``. ``len()`` is the length of the main dataset, so samplers and epochs see the
     main samples only; :class:`~ga2clip_mmaction.datasets.samplers.AnchorBatchSampler` adds the anchor
-    indices to each batch and :class:`~ga2clip_mmaction.models.data_preprocessors.AnchorActionDataPreprocessor`
-    separates them again.
+    indices to each batch and
+    :class:`~ga2clip_mmaction.models.data_preprocessors.AnchorActionDataPreprocessor` separates them again.
 
     Leakage guard. Anchor clips are meant to be irrelevant to the evaluation; a clip that is also in an
     evaluation list (the released K600 anchor list holds 136 K400 validation clips) is removed

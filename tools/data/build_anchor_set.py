@@ -15,7 +15,8 @@ target class and similarity, and the clip counts).
 
 Example:
     python tools/data/build_anchor_set.py --pool-list data/kinetics600/k600_train_list.txt \\
-        --pool-labels data/labels/kinetics_600_labels.txt --target-labels data/labels/kinetics_400_labels.txt \\
+        --pool-labels data/labels/kinetics_600_labels.txt \\
+        --target-labels data/labels/kinetics_400_labels.txt \\
         --eval-lists data/splits/base2novel_splits/k400_splits/base_novel_val.txt \\
         --clip-arch ViT-B-16 --clip-weights data/weights/ViT-B-16.pt --out data/anchors/k600_anchors.txt
 """
@@ -257,7 +258,8 @@ def main(argv=None) -> int:
                    args.seed, args.match)
     cls, clips = report['classes'], report['clips']
     print(f'classes: {cls["pool"]} in the pool, {len(cls["excluded_by_name"])} excluded by name, '
-          f'{len(cls["excluded_by_similarity"])} by CLIP similarity > {args.sim_threshold}, {cls["kept"]} kept')
+          f'{len(cls["excluded_by_similarity"])} by CLIP similarity > {args.sim_threshold}, '
+          f'{cls["kept"]} kept')
     print(f'clips: {clips["pool"]} in the pool, {clips["in_kept_classes"]} in kept classes, '
           f'{clips["in_eval_lists"]} in evaluation lists (dropped), {clips["selected"]} selected')
     print(f'wrote {args.out} and {args.out}.report.json')

@@ -46,7 +46,8 @@ def test_similarity_threshold_is_applied():
 
 
 def test_build_writes_list_and_report(tmp_path):
-    (tmp_path / 'pool_labels.csv').write_bytes(b'id,name\r\n0,abseiling\r\n1,juggling fire\r\n2,surfing water')
+    (tmp_path / 'pool_labels.csv').write_bytes(
+        b'id,name\r\n0,abseiling\r\n1,juggling fire\r\n2,surfing water')
     (tmp_path / 'target.txt').write_text('abseiling\n')
     pool = ''.join(f'train/c{k}{i:08d}x_000000_000010.mp4 {k}\n' for k in range(3) for i in range(5))
     (tmp_path / 'pool.txt').write_text(pool)

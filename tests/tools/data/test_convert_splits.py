@@ -45,8 +45,10 @@ def test_tree_conversion_layouts_and_base_novel_list(tmp_path):
     src, out = _tree(tmp_path), tmp_path / 'out'
     report = cs.run(str(src), str(out))
     ann = out / 'splits' / 'base2novel_splits' / 'hmdb_splits'
-    assert (ann / 'fs_base_s1_train.txt').read_text() == 'pour/a_pour_0.avi 0\nride_bike/b_ride_bike_1.avi 1\n'
-    assert (ann / 'base_novel_val.txt').read_text() == 'pour/c_pour_2.avi 0\nbrush_hair/d_brush_hair_0.avi 2\n'
+    assert (ann / 'fs_base_s1_train.txt').read_text() == \
+        'pour/a_pour_0.avi 0\nride_bike/b_ride_bike_1.avi 1\n'
+    assert (ann / 'base_novel_val.txt').read_text() == \
+        'pour/c_pour_2.avi 0\nbrush_hair/d_brush_hair_0.avi 2\n'
     assert (out / 'splits/base2novel_splits/k400_splits_ga2_variant/base_val_new.txt').read_text() == \
         '0wR5jVB-WPk.mp4 0\n'
     assert (out / 'splits/ssv2_splits/validation.txt').read_text() == '74225.webm 0\n'

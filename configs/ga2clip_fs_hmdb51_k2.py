@@ -1,0 +1,7 @@
+# GA2-CLIP few-shot on HMDB51, K=2 shots per class. Published top-1: 61.9.
+# Same recipe as K=16 (configs/ga2clip_fs_hmdb51_k16.py), another training list.
+_base_ = ['./ga2clip_fs_hmdb51_k16.py']
+
+shots = 2
+train_dataloader = dict(
+    dataset=dict(dataset=dict(ann_file=f'data/splits/hmdb_splits/train1_few_shot_{shots}.txt')))

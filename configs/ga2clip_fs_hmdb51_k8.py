@@ -1,0 +1,7 @@
+# GA2-CLIP few-shot on HMDB51, K=8 shots per class. Published top-1: 68.1.
+# Same recipe as K=16 (configs/ga2clip_fs_hmdb51_k16.py), another training list.
+_base_ = ['./ga2clip_fs_hmdb51_k16.py']
+
+shots = 8
+train_dataloader = dict(
+    dataset=dict(dataset=dict(ann_file=f'data/splits/hmdb_splits/train1_few_shot_{shots}.txt')))

@@ -1,0 +1,168 @@
+"""Every protocol config parses, and builds its model (tiny random CLIP) and datasets.
+
+The dataset check uses annotation files made from the canonical split files (``<repo>/../shared/data``) by
+``tools/data/convert_splits.py``; it also checks that every label of every list is a valid index into the
+class list the head uses at that stage (training, validation, test).
+"""
+import glob
+import importlib.util
+import os
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmaction.registry import DATASETS, MODELS
+from mmaction.utils import register_all_modules
+
+import ga2clip_mmaction  # noqa: F401
+from ga2clip_mmaction.utils.io import resolve_class_names
+
+register_all_modules(init_default_scope=True)
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+SHARED_DATA = osp.join(osp.dirname(ROOT), 'shared', 'data')
+CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', 'ga2clip_*.py')) if 'demo' not in p)
+NAMES = [osp.basename(p)[:-3] for p in CONFIGS]
+TINY_CLIP = dict(arch='GA2-Tiny-Random', weights=None)
+TINY_CTX = 2
+
+
+def _load_tool(name):
+    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, 'tools', 'data', f'{name}.py'))
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+def _config(name):
+    return Config.fromfile(osp.join(ROOT, 'configs', f'{name}.py'))
+
+
+def test_protocol_configs_exist():
+    expected = {'ga2clip_b2n_k400', 'ga2clip_b2n_hmdb51', 'ga2clip_b2n_ucf101', 'ga2clip_b2n_ssv2',
+                'ga2clip_hard_prompt_k400_base', 'ga2clip_hard_prompt_k100', 'ga2clip_zs_k400',
+                'ga2clip_k400_fully_supervised'}
+    expected |= {f'ga2clip_fs_{d}_k{k}' for d in ('hmdb51', 'ucf101', 'ssv2') for k in (2, 4, 8, 16)}
+    expected |= {f'ga2clip_zs_eval_{d}_split{s}' for d in ('hmdb51', 'ucf101', 'k600') for s in (1, 2, 3)}
+    assert set(NAMES) == expected
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_config_parses_with_the_released_recipe(name):
+    cfg = _config(name)
+    model = cfg.model
+    assert model.type == 'GA2CLIPRecognizer' and model.data_preprocessor.type == 'AnchorActionDataPreprocessor'
+    assert model.backbone.vision_ctx == 16 and model.backbone.vision_depth == 9
+    assert model.cls_head.language_ctx == 16 and model.cls_head.language_depth == 9
+    assert cfg.custom_imports.imports == ['ga2clip_mmaction'] and cfg.default_scope == 'mmaction'
+    if 'zs_eval' in name:
+        assert cfg.get('train_dataloader') is None and cfg.test_evaluator.type == 'AccMetric'
+        return
+    train = cfg.train_dataloader
+    opt = cfg.optim_wrapper
+    assert opt.type == 'AmpOptimWrapper' and opt.optimizer.type == 'AdamW'
+    assert opt.optimizer.weight_decay == 1e-3
+    pipeline = train.dataset.get('dataset', train.dataset).pipeline
+    assert [t['type'] for t in pipeline][:3] == ['DecordInit', 'SegmentSample', 'DecordDecode']
+    assert pipeline[1]['num_segments'] == 32
+    ssv2 = 'ssv2' in name
+    assert train.batch_size == (4 if ssv2 else 8)
+    assert ('Flip' in [t['type'] for t in pipeline]) != ssv2
+    if 'hard_prompt' in name:
+        assert model.cls_head.coupling == 'none' and model.get('anchor_loss') is None
+        assert 'batch_sampler' not in train
+        return
+    assert model.cls_head.coupling == 'concat_mlp' and model.cls_head.hard_prompt.endswith('.pt')
+    assert train.batch_sampler == dict(type='AnchorBatchSampler', num_anchors=1)
+    assert train.dataset.type == 'AnchorSetDataset' and train.dataset.leakage == 'drop'
+    warmup, cosine = cfg.param_scheduler
+    lr_mult = 0.1 if 'hmdb51' in name else 1.0
+    if '_fs_' in name:
+        assert (cfg.train_cfg.max_epochs, warmup['end']) == (30, 5)
+        assert opt.optimizer.lr == pytest.approx(8e-3 * lr_mult)
+    else:
+        assert (cfg.train_cfg.max_epochs, warmup['end']) == (12, 2)
+        assert opt.optimizer.lr == pytest.approx(4e-2 * lr_mult)
+    assert cosine['type'] == 'CosineAnnealingLR' and cosine['begin'] == warmup['end']
+    if '_b2n_' in name:
+        assert cfg.test_evaluator.type == 'BaseNovelMetric'
+        assert cfg.custom_hooks == [dict(type='ClassNamesHook', test=cfg.all_labels)]
+        assert cfg.test_dataloader.dataset.ann_file.endswith('base_novel_val.txt')
+        assert cfg.val_dataloader.dataset.ann_file.endswith('base_val.txt')
+
+
+def test_b2n_seed_is_one_option(monkeypatch):
+    assert _config('ga2clip_b2n_ucf101').train_dataloader.dataset.dataset.ann_file.endswith(
+        'ucf_splits/fs_base_s1_train.txt')
+    monkeypatch.setenv('FS_SEED', '3')
+    cfg = _config('ga2clip_b2n_ucf101')
+    assert cfg.train_dataloader.dataset.dataset.ann_file.endswith('ucf_splits/fs_base_s3_train.txt')
+    assert cfg.work_dir == './work_dirs/ga2clip_b2n_ucf101_s3'
+
+
+@pytest.fixture(scope='module')
+def data_tree(tmp_path_factory):
+    """Annotation and class-name files converted from the canonical files, plus tiny stand-ins."""
+    if not osp.isdir(SHARED_DATA):
+        pytest.skip(f'needs the shared data at {SHARED_DATA} (not distributed with the project)')
+    root = tmp_path_factory.mktemp('workdir')
+    _load_tool('convert_splits').run(SHARED_DATA, str(root / 'data'))
+    hard = root / 'data' / 'hard_prompts'
+    hard.mkdir()
+    for name in ('k400_base', 'k100'):
+        torch.save({'hard_prompt': torch.randn(TINY_CTX, 64)}, hard / f'{name}.pt')
+    k600 = resolve_class_names(str(root / 'data' / 'labels' / 'kinetics_600_labels.txt'))
+    pool = root / 'k600_pool.txt'
+    pool.write_text(''.join(f'{c.replace(" ", "_")}/clip{i}.mp4 {j}\n' for j, c in enumerate(k600)
+                            for i in range(2)))
+    lines = _load_tool('make_class_subset').make_subset(
+        str(pool), str(root / 'data/labels/kinetics_600_labels.txt'), str(root / 'data/labels/k600_base.txt'),
+        shots=2)
+    (root / 'data/splits/k100_splits').mkdir()
+    (root / 'data/splits/k100_splits/train.txt').write_text(''.join(f'{line}\n' for line in lines))
+    (root / 'data/kinetics400').mkdir()
+    (root / 'data/kinetics400/kinetics400_train_list_videos.txt').write_text(
+        'abseiling/a_000000_000010.mp4 0\nzumba/b_000000_000010.mp4 399\n')
+    return root
+
+
+def _tiny(cfg):
+    cfg.model.backbone.update(clip=TINY_CLIP, vision_ctx=TINY_CTX, vision_depth=2, grad_checkpointing=False)
+    cfg.model.cls_head.update(clip=TINY_CLIP, language_ctx=TINY_CTX, language_depth=2, grad_checkpointing=False)
+    return cfg
+
+
+def _labels(dataset_cfg):
+    ds = DATASETS.build(dataset_cfg)
+    if hasattr(ds, 'num_main'):
+        assert ds.num_anchors > 0
+        return [ds.get_data_info(i)['label'] for i in range(ds.num_main)], ds
+    return [ds.get_data_info(i)['label'] for i in range(len(ds))], ds
+
+
+@pytest.mark.parametrize('name', NAMES)
+def test_config_builds_model_and_datasets(name, data_tree, monkeypatch):
+    monkeypatch.chdir(data_tree)
+    cfg = _tiny(_config(name))
+    model = MODELS.build(cfg.model)
+    train_names = resolve_class_names(cfg.model.cls_head.classnames)
+    assert model.cls_head.num_classes == len(train_names)
+    test_names = train_names
+    for hook in cfg.get('custom_hooks', []):
+        if hook['type'] == 'ClassNamesHook' and hook.get('test'):
+            test_names = resolve_class_names(hook['test'])
+    stages = [('train_dataloader', train_names), ('val_dataloader', train_names),
+              ('test_dataloader', test_names)]
+    for key, names in stages:
+        loader = cfg.get(key)
+        if loader is None:
+            continue
+        labels, ds = _labels(loader.dataset)
+        assert labels and 0 <= min(labels) and max(labels) < len(names), (key, max(labels), len(names))
+        if key == 'test_dataloader' and cfg.get('test_evaluator', {}).get('type') == 'BaseNovelMetric':
+            nb = cfg.test_evaluator.num_base_classes
+            assert train_names == test_names[:nb] and min(labels) == 0 and max(labels) == len(names) - 1
+            assert len({label for label in labels if label < nb}) == nb
+        if name == 'ga2clip_b2n_k400' and key == 'train_dataloader':
+            assert len(ds.leaked_anchors) == 136 and ds.num_anchors == 4595 - 136
