@@ -30,7 +30,7 @@ EXPECTED_P0 = {
 def test_hand_computed_view_average(build_model, samples, mode):
     model = build_model(view_average=mode, cls_head=dict(
         type='PromptCouplingHead', clip=dict(arch='GA2-Tiny-Random', weights=None),
-        classnames=['a', 'b'], language_ctx=2, language_depth=1)).eval()
+        classnames=['a', 'b'], language_ctx=2, language_depth=1, coupling='none')).eval()
     views = torch.tensor([[[1., 0.], [1., 0.], [0., 1.]]])  # [B=1, V=3, D=2]
     model.embed = lambda inputs, prompts=True: views
     model.cls_head.class_features = lambda: torch.eye(2)
