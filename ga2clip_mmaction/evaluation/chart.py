@@ -1,10 +1,10 @@
 """PNG chart of summarized runs: base / novel / HM bars per run group, published marks."""
-from typing import Optional, Sequence
+from typing import List, Optional, Sequence, Tuple
 
 from .summary import hm_of_means, pick_stat
 
 
-def _bars(row: dict):
+def _bars(row: dict) -> Tuple[List[str], List[float], List[float], List[Optional[float]]]:
     """(labels, means, stds, published) of one row, in percent."""
     s, pub = row['stats'], row['published'] or {}
     if row['protocol'] == 'b2n':

@@ -151,7 +151,9 @@ def summarize_runs(paths: Sequence[str]) -> List[dict]:
     results: Dict[str, Dict[str, float]] = {}
     names: Dict[str, str] = {}
     for path in paths:
-        name = osp.splitext(osp.basename(osp.normpath(path)))[0]
+        name = osp.basename(osp.normpath(path))
+        if osp.isfile(path) and name.endswith('.json'):
+            name = name[:-len('.json')]
         if name in results:
             raise ValueError(f'Two runs named {name!r}: {names[name]} and {path}')
         results[name], names[name] = read_run_metrics(path), path

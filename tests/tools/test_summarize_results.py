@@ -152,3 +152,11 @@ def test_same_run_name_twice_is_an_error(tmp_path):
         _test_log(str(tmp_path / parent / 'run_s1'), '20250101_000000', {'acc/top1': 0.5})
     with pytest.raises(ValueError, match="Two runs named 'run_s1'"):
         summarize_runs([str(tmp_path / 'a' / 'run_s1'), str(tmp_path / 'b' / 'run_s1')])
+
+
+def test_metrics_json_files_and_dotted_work_dirs(tmp_path):
+    (tmp_path / 'zs_ucf_split1.json').write_text(json.dumps({'acc/top1': 0.5}))
+    _test_log(str(tmp_path / 'zs_ucf.v2_split2'), '20250101_000000', {'acc/top1': 0.7})
+    rows = summarize_runs([str(tmp_path / 'zs_ucf_split1.json'), str(tmp_path / 'zs_ucf.v2_split2')])
+    assert [(r['group'], r['stats']['acc/top1']['n']) for r in rows] == [('zs_ucf', 1),
+                                                                         ('zs_ucf.v2', 1)]
