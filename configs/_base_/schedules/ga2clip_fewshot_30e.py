@@ -10,7 +10,6 @@ test_cfg = dict(type='TestLoop')
 
 optim_wrapper = dict(
     type='AmpOptimWrapper',
-    loss_scale='dynamic',
     optimizer=dict(type='AdamW', lr=base_lr, betas=(0.9, 0.999), eps=1e-8, weight_decay=1e-3))
 
 param_scheduler = [
