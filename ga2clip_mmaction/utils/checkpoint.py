@@ -60,6 +60,11 @@ METHOD_REFERENCES: Dict[type, Tuple[str, ...]] = {
 }
 
 
+def _qualified_name(obj: Any) -> str:
+    """Return ``module.qualname`` of a class or function, as pickles name it."""
+    return f'{obj.__module__}.{obj.__qualname__}'
+
+
 def _method_reference(owner: Any, name: str) -> Any:
     """Stand-in for ``builtins.getattr`` while unpickling: only :data:`METHOD_REFERENCES`.
 
@@ -86,11 +91,6 @@ def _method_reference(owner: Any, name: str) -> Any:
 #: numpy dtypes whose arrays and scalars MMEngine checkpoints may hold (logs, metrics).
 NUMERIC_DTYPES: Tuple[str, ...] = ('bool', 'int8', 'int16', 'int32', 'int64', 'uint8', 'uint16',
                                    'uint32', 'uint64', 'float16', 'float32', 'float64')
-
-
-def _qualified_name(obj: Any) -> str:
-    """Return ``module.qualname`` of a class or function, as pickles name it."""
-    return f'{obj.__module__}.{obj.__qualname__}'
 
 
 def _safe_globals() -> List[Tuple[Any, str]]:

@@ -31,20 +31,20 @@ def load_tool(name: str) -> ModuleType:
 
 
 @pytest.fixture(scope='module')
-def train_tool() -> ModuleType:
+def tools_train() -> ModuleType:
     return load_tool('train')
 
 
 @pytest.fixture(scope='module')
-def test_tool() -> ModuleType:
+def tools_test() -> ModuleType:
     return load_tool('test')
 
 
 @pytest.fixture(scope='module')
-def trained(tmp_path_factory, toy_recognizer_config, train_tool):
+def trained(tmp_path_factory, toy_recognizer_config, tools_train):
     """Train the toy recognizer 2 epochs; returns ``(work_dir, runner)``."""
     work_dir = str(tmp_path_factory.mktemp('train'))
-    runner = train_tool.main([
+    runner = tools_train.main([
         toy_recognizer_config, '--work-dir', work_dir, '--cfg-options',
         'experiment_name=toy_train'
     ])
@@ -70,11 +70,11 @@ def test_train_writes_a_checkpoint_per_epoch(trained):
     assert glob.glob(osp.join(work_dir, 'best_acc_top1_epoch_*.pth'))  # save_best='auto'
 
 
-def test_resume_auto_continues_from_the_latest_checkpoint(trained, train_tool, tmp_path,
+def test_resume_auto_continues_from_the_latest_checkpoint(trained, tools_train, tmp_path,
                                                           toy_recognizer_config):
     work_dir = str(tmp_path / 'work')
     shutil.copytree(trained[0], work_dir)
-    runner = train_tool.main([
+    runner = tools_train.main([
         toy_recognizer_config, '--work-dir', work_dir, '--resume', '--cfg-options',
         'train_cfg.max_epochs=3', 'experiment_name=toy_resume_auto'
     ])
@@ -87,7 +87,7 @@ def test_resume_auto_continues_from_the_latest_checkpoint(trained, train_tool, t
     assert (ckpt['meta']['epoch'], ckpt['meta']['iter']) == (3, 3 * ITERS_PER_EPOCH)
 
 
-def test_resume_from_a_path_reproduces_the_uninterrupted_run(trained, train_tool, tmp_path,
+def test_resume_from_a_path_reproduces_the_uninterrupted_run(trained, tools_train, tmp_path,
                                                              toy_recognizer_config):
     """Resuming epoch 1 and training epoch 2 gives the weights of the 2-epoch run.
 
@@ -95,7 +95,7 @@ def test_resume_from_a_path_reproduces_the_uninterrupted_run(trained, train_tool
     epoch, not only the model weights.
     """
     work_dir = trained[0]
-    runner = train_tool.main([
+    runner = tools_train.main([
         toy_recognizer_config, '--work-dir', str(tmp_path), '--resume',
         osp.join(work_dir, 'epoch_1.pth'), '--cfg-options', 'experiment_name=toy_resume_path'
     ])
@@ -110,9 +110,9 @@ def test_resume_from_a_path_reproduces_the_uninterrupted_run(trained, train_tool
         torch.testing.assert_close(resumed[key], reference[key], rtol=1e-5, atol=1e-6)
 
 
-def test_test_tool_dumps_predictions(trained, test_tool, tmp_path, toy_recognizer_config):
+def test_test_tool_dumps_predictions(trained, tools_test, tmp_path, toy_recognizer_config):
     dump = str(tmp_path / 'out.pkl')
-    metrics = test_tool.main([
+    metrics = tools_test.main([
         toy_recognizer_config,
         osp.join(trained[0], 'epoch_2.pth'), '--work-dir',
         str(tmp_path), '--dump', dump, '--cfg-options', 'experiment_name=toy_test'
@@ -127,13 +127,13 @@ def test_test_tool_dumps_predictions(trained, test_tool, tmp_path, toy_recognize
     assert metrics['acc/top1'] == pytest.approx(float((scores.argmax(1) == labels).mean()))
 
 
-def test_test_tool_rejects_missing_checkpoint_and_bad_dump(trained, test_tool, tmp_path,
+def test_test_tool_rejects_missing_checkpoint_and_bad_dump(trained, tools_test, tmp_path,
                                                           toy_recognizer_config):
     config = toy_recognizer_config
     with pytest.raises(FileNotFoundError, match='no_such.pth'):
-        test_tool.main([config, str(tmp_path / 'no_such.pth')])
+        tools_test.main([config, str(tmp_path / 'no_such.pth')])
     with pytest.raises(ValueError, match='--dump must be a .pkl'):
-        test_tool.main([config, osp.join(trained[0], 'epoch_2.pth'), '--dump', 'out.json'])
+        tools_test.main([config, osp.join(trained[0], 'epoch_2.pth'), '--dump', 'out.json'])
 
 
 class _CreateFile:
@@ -146,7 +146,7 @@ class _CreateFile:
         return open, (self.path, 'w')
 
 
-def test_test_tool_refuses_an_untrusted_checkpoint(trained, test_tool, tmp_path, monkeypatch,
+def test_test_tool_refuses_an_untrusted_checkpoint(trained, tools_test, tmp_path, monkeypatch,
                                                    toy_recognizer_config):
     monkeypatch.delenv(TRUST_ENV, raising=False)
     marker = tmp_path / 'pwned'
@@ -155,6 +155,6 @@ def test_test_tool_refuses_an_untrusted_checkpoint(trained, test_tool, tmp_path,
     state['meta']['payload'] = _CreateFile(str(marker))
     torch.save(state, ckpt)
     with pytest.raises(UntrustedCheckpointError) as err:
-        test_tool.main([toy_recognizer_config, ckpt, '--work-dir', str(tmp_path)])
+        tools_test.main([toy_recognizer_config, ckpt, '--work-dir', str(tmp_path)])
     assert '`io.open`' in str(err.value) and TRUST_ENV in str(err.value)
     assert not marker.exists()

@@ -11,6 +11,7 @@ import pytest
 import torch
 from mmengine.config import Config, ConfigDict
 from mmengine.logging import HistoryBuffer
+from mmengine.optim.scheduler import OneCycleParamScheduler
 from mmengine.runner import Runner, load_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
@@ -67,6 +68,16 @@ def test_runner_checkpoint_loads_through_mmengine(runner_work_dir):
     assert loss.mean() == pytest.approx(float(np.mean(loss.data[0])))
     assert isinstance(ckpt['message_hub']['runtime_info']['best_score'], np.float64)
     assert ckpt['param_schedulers'][0]['anneal_func'].__name__ == '_annealing_cos'
+
+
+@pytest.mark.parametrize('strategy', ['cos', 'linear'])
+def test_one_cycle_scheduler_state_loads(tmp_path, strategy):
+    optimizer = torch.optim.SGD([torch.nn.Parameter(torch.ones(1))], lr=0.1)
+    scheduler = OneCycleParamScheduler(optimizer, 'lr', eta_max=0.1, total_steps=4,
+                                       anneal_strategy=strategy)
+    torch.save({'param_schedulers': [scheduler.state_dict()]}, tmp_path / 'sched.pth')
+    loaded = safe_torch_load(str(tmp_path / 'sched.pth'))['param_schedulers'][0]
+    assert loaded['anneal_func'] is getattr(OneCycleParamScheduler, f'_annealing_{strategy}')
 
 
 def test_numeric_numpy_scalars_and_arrays_of_every_dtype_load(tmp_path):
