@@ -4,8 +4,11 @@ import os.path as osp
 
 import pytest
 import torch
+from mmaction.utils import register_all_modules
 
 from ga2clip_mmaction.models.heads.text_prompt_learner import load_hard_prompt
+
+register_all_modules(init_default_scope=True)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
@@ -50,3 +53,18 @@ def test_errors_name_the_checkpoint(tmp_path):
         ehp.extract(str(tmp_path / 'nothing.pth'))
     ctx = ehp.extract(str(tmp_path / 'a.pth'), key='cls_head.prompt_learner.deep_ctx.0')
     assert ctx.shape == (2, 4)
+
+
+def test_extract_from_our_prompt_model_checkpoint(tmp_path):
+    """The hard-prompt stage model (IVLP head) -> file -> the coupled head of the next stage."""
+    from mmaction.registry import MODELS
+    clip = dict(arch='GA2-Tiny-Random', weights=None)
+    head = dict(type='PromptCouplingHead', clip=clip, classnames=['a', 'b'], language_ctx=3, language_depth=2)
+    stage1 = MODELS.build(dict(type='GA2CLIPRecognizer',
+                               backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=2, vision_depth=2),
+                               cls_head=dict(head, coupling='none')))
+    torch.save({'meta': {}, 'state_dict': stage1.state_dict()}, tmp_path / 'epoch_12.pth')
+    out = tmp_path / 'k400_base.pt'
+    ehp.main([str(tmp_path / 'epoch_12.pth'), str(out)])
+    stage2 = MODELS.build(dict(head, coupling='concat_mlp', hard_prompt=str(out)))
+    torch.testing.assert_close(stage2.prompt_learner.hard_prompt, stage1.cls_head.prompt_learner.ctx.detach())
