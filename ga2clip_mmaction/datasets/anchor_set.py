@@ -53,7 +53,8 @@ class AnchorSetDataset:
         anchor_dataset (BaseDataset | dict): The anchor dataset or its config, usually a ``VideoDataset`` with
             the training pipeline. Must be an MMEngine ``BaseDataset`` when clips are dropped or subsampled.
         max_anchor_videos (int): Keep a seeded random subset of this many anchor clips (after the leakage
-            guard); ``0`` keeps all. Defaults to 0.
+            guard); ``0`` keeps all (to train without anchors, set the batch sampler's ``num_anchors=0``).
+            Defaults to 0.
         subset_seed (int): Seed of that subset (fixed, so every rank and every run uses the same subset).
             Defaults to 0.
         eval_ann_files (Sequence[str]): Evaluation list files (any format read by

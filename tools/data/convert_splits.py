@@ -299,7 +299,8 @@ def run(src_root: str, out_root: str, layout: str = 'mmaction', check: bool = Fa
 def parse_args(argv=None) -> argparse.Namespace:
     """Command line."""
     parser = argparse.ArgumentParser(description=__doc__.split('\n\n')[0])
-    parser.add_argument('--src', default='../shared/data', help='canonical data folder')
+    parser.add_argument('--src', required=True,
+                        help='canonical data folder (holding splits/, labels/, anchors/)')
     parser.add_argument('--out', default='data', help='output root')
     parser.add_argument('--layout', choices=['mmaction', 'listed'], default='mmaction')
     parser.add_argument('--check', action='store_true', help='report videos missing under the data roots')

@@ -51,6 +51,8 @@ def test_batches_hold_main_samples_then_anchors(tmp_path):
         assert all(NUM_MAIN <= i < NUM_MAIN + NUM_ANCHORS for i in b[-2:]) and b[-2] != b[-1]
     dropped, bs = _batches(ds, batch_size=4, drop_last=True)
     assert len(dropped) == len(bs) == 2
+    no_anchors, _ = _batches(ds, batch_size=4, num_anchors=0)
+    assert [len(b) for b in no_anchors] == [4, 4, 2] and max(i for b in no_anchors for i in b) < NUM_MAIN
 
 
 def test_same_seed_repeats_and_epochs_reshuffle(tmp_path):
