@@ -1,5 +1,6 @@
 """Training-set wrapper that carries a second dataset of anchor clips (irrelevant videos)."""
 import copy
+import logging
 from typing import Any, Dict, List, Sequence, Union
 
 import numpy as np
@@ -111,6 +112,9 @@ class AnchorSetDataset:
         keep = list(range(len(self.anchor_dataset)))
         if self.eval_ann_files and self.leakage != 'off':
             keep = self._leakage_guard(keep)
+        elif self.leakage != 'off':
+            print_log('AnchorSetDataset: no eval_ann_files given, anchor clips are not checked against the '
+                      'evaluation lists', logger='current', level=logging.WARNING)
         if self.max_anchor_videos and self.max_anchor_videos < len(keep):
             rng = np.random.default_rng(self.subset_seed)
             keep = sorted(rng.choice(keep, size=self.max_anchor_videos, replace=False).tolist())
