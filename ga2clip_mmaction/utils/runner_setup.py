@@ -56,6 +56,8 @@ def build_test_parser() -> argparse.ArgumentParser:
     parser.add_argument('checkpoint', help='checkpoint file')
     parser.add_argument('--dump', type=str,
                         help='dump predictions to a pickle file for offline evaluation')
+    parser.add_argument('--views', type=str, default=None,
+                        help='test views as CLIPSxCROPS, e.g. 4x3 (default: the config\'s, 1x1 as released)')
     _add_common_args(parser)
     return parser
 
@@ -165,4 +167,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
             evaluator.metrics = [*evaluator.metrics, dump_metric]
         else:
             cfg.test_evaluator = [evaluator, dump_metric]
+    if getattr(args, 'views', None):
+        from ..datasets.views import apply_test_views
+        apply_test_views(cfg, args.views)
     return cfg

@@ -67,3 +67,25 @@ def test_test_config_loads_the_checkpoint_and_adds_the_dump(toy_recognizer_confi
     assert cfg.load_from == str(ckpt)
     assert cfg.test_evaluator == [
         dict(type='AccMetric'), dict(type='DumpResults', out_file_path=str(tmp_path / 'r.pkl'))]
+
+
+def test_test_views_flag_rewrites_the_test_pipeline(toy_recognizer_config, tmp_path):
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'')
+    config = tmp_path / 'with_crop.py'
+    config.write_text(
+        f"_base_ = ['{toy_recognizer_config}']\n"
+        "test_pipeline = [dict(type='DecordInit'), "
+        "dict(type='SegmentSample', num_segments=4, test_mode=True), dict(type='DecordDecode'), "
+        "dict(type='Resize', scale=(-1, 32)), dict(type='CenterCrop', crop_size=32), "
+        "dict(type='FormatShape', input_format='NCTHW'), dict(type='PackActionInputs')]\n"
+        "test_dataloader = dict(dataset=dict(pipeline=test_pipeline))\n")
+
+    def pipeline(*flags):
+        cfg = build_test_config(build_test_parser().parse_args([str(config), str(ckpt), *flags]))
+        return [t['type'] for t in cfg.test_dataloader.dataset.pipeline]
+
+    assert 'CenterCrop' in pipeline() and 'ThreeCrop' not in pipeline()
+    assert 'ThreeCrop' in pipeline('--views', '2x3') and 'SegmentClips' in pipeline('--views', '2x3')
+    with pytest.raises(ValueError):
+        pipeline('--views', '2by3')
