@@ -143,6 +143,11 @@ def build_clip(arch: ArchType = None,
     if isinstance(arch, str):
         if arch not in open_clip.list_models():
             raise KeyError(f'clip.arch: unknown open_clip model {arch!r}')
+        if weights is not None and _is_torchscript(osp.expanduser(weights)) and \
+                not open_clip.get_model_config(arch).get('quick_gelu', False):
+            raise ValueError(f'clip: {weights} is an OpenAI CLIP release (trained with QuickGELU) but arch '
+                             f'{arch!r} uses GELU; use arch=None (read off the weights) or '
+                             f'{arch + "-quickgelu"!r}')
         model = open_clip.create_model(arch, pretrained=None)
     else:
         model = _build_from_cfg(arch)

@@ -42,6 +42,10 @@ def test_openai_torchscript_archive(tmp_path, reference):
                                  strict=False)
     traced.save(str(tmp_path / 'ViT-Tiny.pt'))
     assert_same_weights(build_clip('GA2-Tiny-Random', str(tmp_path / 'ViT-Tiny.pt')), reference)
+    assert_same_weights(build_clip(None, str(tmp_path / 'ViT-Tiny.pt')), reference)
+    # an OpenAI release with a GELU architecture would load silently into the wrong activation
+    with pytest.raises(ValueError, match='QuickGELU.*ViT-B-16-quickgelu'):
+        build_clip('ViT-B-16', str(tmp_path / 'ViT-Tiny.pt'))
 
 
 def test_text4vis_checkpoint_with_prefix_and_extra_keys(tmp_path, reference):
