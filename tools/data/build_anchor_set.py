@@ -122,16 +122,17 @@ def select_classes(pool: Sequence[str], target: Sequence[str], sim: Optional[tor
     by_name = name_matches(pool, target)
     kept, excl_name, excl_sim = [], [], []
     for i, name in enumerate(pool):
-        best = None
+        best, best_sim = None, None
         if sim is not None:
             j = int(sim[i].argmax())
-            best = dict(pool=name, target=target[j], similarity=round(float(sim[i, j]), 4))
+            best_sim = float(sim[i, j])
+            best = dict(pool=name, target=target[j], similarity=round(best_sim, 4))
         if name in by_name:
             match = dict(pool=name, target=by_name[name])
             if sim is not None:
                 match['similarity'] = round(float(sim[i, list(target).index(by_name[name])]), 4)
             excl_name.append(match)
-        elif best is not None and best['similarity'] > threshold:
+        elif best_sim is not None and best_sim > threshold:  # compare the exact value, not the rounded one
             excl_sim.append(best)
         else:
             kept.append(i)
