@@ -1,13 +1,12 @@
 """Several deterministic test clips per video from the same segments (multi-view testing)."""
-from typing import Dict
-
 import numpy as np
 from mmaction.registry import TRANSFORMS
-from mmcv.transforms import BaseTransform
+
+from .segment_sample import SegmentSample
 
 
 @TRANSFORMS.register_module()
-class SegmentClips(BaseTransform):
+class SegmentClips(SegmentSample):
     """Split the video into ``num_segments`` equal segments; clip ``k`` of ``num_clips`` takes
     the frame at ``k / num_clips`` of each segment.
 
@@ -35,7 +34,7 @@ class SegmentClips(BaseTransform):
                              f'{num_segments} and {num_clips}')
         if not test_mode:
             raise ValueError('SegmentClips is a test-time sampler: use SegmentSample for training')
-        self.num_segments = num_segments
+        super().__init__(num_segments=num_segments, test_mode=True)
         self.num_clips = num_clips
 
     def frame_indices(self, num_frames: int) -> np.ndarray:
@@ -47,30 +46,6 @@ class SegmentClips(BaseTransform):
         Returns:
             np.ndarray: ``[num_clips * num_segments]`` int64 indices.
         """
-        if num_frames <= 0:
-            raise ValueError(f'SegmentClips: the video has no frames (total_frames={num_frames})')
-        bounds = (np.arange(self.num_segments + 1) * num_frames) // self.num_segments
-        starts = bounds[:-1]
-        lengths = np.maximum(bounds[1:] - starts, 1)
+        starts, lengths = self.segment_bounds(num_frames)
         clips = [starts + (k * lengths) // self.num_clips for k in range(self.num_clips)]
         return np.concatenate(clips).astype(np.int64)
-
-    def transform(self, results: Dict) -> Dict:
-        """Add the frame indices of the clips.
-
-        Args:
-            results (dict): The pipeline results.
-
-        Returns:
-            dict: ``results`` with the added keys.
-        """
-        inds = self.frame_indices(int(results['total_frames']))
-        results['frame_inds'] = (inds + results.get('start_index', 0)).astype(np.int32)
-        results['clip_len'] = self.num_segments
-        results['frame_interval'] = None
-        results['num_clips'] = self.num_clips
-        return results
-
-    def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(num_segments={self.num_segments}, '
-                f'num_clips={self.num_clips})')

@@ -1,5 +1,5 @@
 """TSN-style segment sampling: one frame per segment, random (train) or the segment's first frame (test)."""
-from typing import Dict
+from typing import Dict, Tuple
 
 import numpy as np
 from mmcv.transforms import BaseTransform
@@ -33,6 +33,27 @@ class SegmentSample(BaseTransform):
         self.num_segments = num_segments
         self.test_mode = test_mode
 
+    #: Clips per video produced by :meth:`transform` (``SegmentClips`` draws several).
+    num_clips: int = 1
+
+    def segment_bounds(self, num_frames: int) -> Tuple[np.ndarray, np.ndarray]:
+        """First frame and length (at least 1) of each segment.
+
+        Args:
+            num_frames (int): Number of frames of the video.
+
+        Returns:
+            tuple[np.ndarray, np.ndarray]: ``starts`` and ``lengths``, each ``[num_segments]``.
+
+        Raises:
+            ValueError: The video has no frames.
+        """
+        if num_frames <= 0:
+            raise ValueError(f'{type(self).__name__}: the video has no frames (total_frames={num_frames})')
+        bounds = (np.arange(self.num_segments + 1) * num_frames) // self.num_segments
+        starts = bounds[:-1]
+        return starts, np.maximum(bounds[1:] - starts, 1)
+
     def frame_indices(self, num_frames: int) -> np.ndarray:
         """Frame indices (0-based) for a video of ``num_frames`` frames.
 
@@ -42,16 +63,13 @@ class SegmentSample(BaseTransform):
         Returns:
             np.ndarray: ``[num_segments]`` int64 indices.
         """
-        if num_frames <= 0:
-            raise ValueError(f'SegmentSample: the video has no frames (total_frames={num_frames})')
-        bounds = (np.arange(self.num_segments + 1) * num_frames) // self.num_segments
-        starts, ends = bounds[:-1], np.maximum(bounds[1:], bounds[:-1] + 1)
+        starts, lengths = self.segment_bounds(num_frames)
         if self.test_mode:
             return starts.astype(np.int64)
-        return np.random.randint(starts, ends).astype(np.int64)
+        return np.random.randint(starts, starts + lengths).astype(np.int64)
 
     def transform(self, results: Dict) -> Dict:
-        """Add the frame indices of one clip.
+        """Add the frame indices of the clip(s).
 
         Args:
             results (dict): The pipeline results.
@@ -63,7 +81,7 @@ class SegmentSample(BaseTransform):
         results['frame_inds'] = (inds + results.get('start_index', 0)).astype(np.int32)
         results['clip_len'] = self.num_segments
         results['frame_interval'] = None
-        results['num_clips'] = 1
+        results['num_clips'] = self.num_clips
         return results
 
     def __repr__(self) -> str:
