@@ -5,8 +5,7 @@ The dataset check uses annotation files made from the canonical split files (``<
 class list the head uses at that stage (training, validation, test).
 """
 import glob
-import importlib.util
-import os
+import importlib
 import os.path as osp
 
 import pytest
@@ -29,10 +28,7 @@ TINY_CTX = 2
 
 
 def _load_tool(name):
-    spec = importlib.util.spec_from_file_location(name, osp.join(ROOT, 'tools', 'data', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f'tools.data.{name}')
 
 
 def _config(name):

@@ -1,13 +1,11 @@
 """tools/test.py on base_val + novel_val in one pass (ClassNamesHook + BaseNovelMetric) equals the
 released two-run protocol (a base run among base names, a novel run among novel names)."""
-import importlib.util
-import os.path as osp
+import importlib
 
 import pytest
 
 from tiny_eval import write_checkpoint, write_config, write_videos
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 BASE = ['red square', 'green circle']
 NOVEL = ['blue triangle', 'red circle', 'green square']
 LABELS = [0, 1, 0, 1, 2, 3, 4, 2, 3, 4, 0, 2]  # base + novel index space, base first
@@ -18,10 +16,7 @@ custom_hooks = [dict(type='ClassNamesHook', test={BASE + NOVEL!r})]
 
 
 def _test_tool():
-    spec = importlib.util.spec_from_file_location('test_tool', osp.join(ROOT, 'tools', 'test.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module.main
+    return importlib.import_module('tools.test').main
 
 
 def _subset(ann_file, keep, shift, out):

@@ -1,5 +1,5 @@
 """tools/eval_zero_shot.py: one command tests every split config and reports mean ± std."""
-import importlib.util
+import importlib
 import json
 import os.path as osp
 
@@ -8,7 +8,6 @@ import pytest
 from ga2clip_mmaction.evaluation.summary import read_run_metrics
 from tiny_eval import write_checkpoint, write_config
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 DATASETS = {
     'hmdb51': (['brush hair', 'cartwheel', 'chew'], [[0, 1, 2, 0], [2, 2, 1, 0]]),
     'k600': (['abseiling', 'acting in play', 'adjusting glasses', 'alligator wrestling'],
@@ -17,11 +16,7 @@ DATASETS = {
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location('eval_zero_shot',
-                                                  osp.join(ROOT, 'tools', 'eval_zero_shot.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.eval_zero_shot')
 
 
 @pytest.fixture

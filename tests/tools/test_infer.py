@@ -1,13 +1,11 @@
 """tools/infer.py: open-vocabulary top-k on real video files with a tiny random CLIP model."""
-import importlib.util
-import os.path as osp
+import importlib
 
 import pytest
 import torch
 
 import ga2clip_mmaction  # noqa: F401
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 CONFIG = """
 default_scope = 'mmaction'
@@ -37,10 +35,7 @@ CLASSES = ['arm wrestling', 'juggling balls', 'typing', 'riding a bike', 'swimmi
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location('infer', osp.join(ROOT, 'tools', 'infer.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.infer')
 
 
 @pytest.fixture(scope='module')

@@ -1,6 +1,6 @@
 """tools/summarize_results.py: reading MMEngine work dirs, the table, the CSV and the PNG."""
 import csv
-import importlib.util
+import importlib
 import json
 import os
 import os.path as osp
@@ -19,15 +19,10 @@ import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.evaluation.summary import (parse_run_name, read_run_metrics,
                                                  summarize_runs)
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 
 def _load_tool():
-    spec = importlib.util.spec_from_file_location(
-        'summarize_results', osp.join(ROOT, 'tools', 'summarize_results.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.summarize_results')
 
 
 class _ScoresAsInputs(BaseModel):

@@ -5,7 +5,7 @@ checkpoint of the work dir, and a given path), ``tools/test.py --dump`` and the 
 untrusted checkpoint at test time. Each run takes a few seconds on a CPU.
 """
 import glob
-import importlib.util
+import importlib
 import os.path as osp
 import pickle
 import shutil
@@ -17,17 +17,12 @@ import torch
 
 from ga2clip_mmaction.utils.checkpoint import TRUST_ENV, UntrustedCheckpointError
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 NUM_VIDEOS, ITERS_PER_EPOCH = 6, 3  # toy_recognizer_config: 6 videos, batch size 2
 
 
 def load_tool(name: str) -> ModuleType:
     """Import ``tools/<name>.py`` (the tools are scripts, not a package)."""
-    spec = importlib.util.spec_from_file_location(f'ga2clip_tools_{name}',
-                                                  osp.join(REPO_ROOT, 'tools', f'{name}.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module(f'tools.{name}')
 
 
 @pytest.fixture(scope='module')

@@ -1,5 +1,5 @@
 """tools/data/build_anchor_set.py: class exclusion by name and by frozen-CLIP similarity, clip selection."""
-import importlib.util
+import importlib
 import json
 import os.path as osp
 
@@ -7,16 +7,11 @@ import pytest
 
 import ga2clip_mmaction  # noqa: F401  (registers the tiny random CLIP arch)
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 TINY = dict(arch='GA2-Tiny-Random', weights=None)
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'build_anchor_set', osp.join(ROOT, 'tools', 'data', 'build_anchor_set.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.data.build_anchor_set')
 
 
 bas = _tool()

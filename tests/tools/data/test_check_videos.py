@@ -1,16 +1,10 @@
 """tools/data/check_videos.py: every video a config reads, anchors included, is looked up before training."""
-import importlib.util
-import os.path as osp
+import importlib
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'check_videos', osp.join(ROOT, 'tools', 'data', 'check_videos.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.data.check_videos')
 
 
 def test_reports_missing_main_and_anchor_videos(tmp_path, make_video, capsys):

@@ -1,18 +1,12 @@
 """tools/data/convert_splits.py on the canonical files and on a small tree made here."""
-import importlib.util
-import os.path as osp
+import importlib
 
 import pytest
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'convert_splits', osp.join(ROOT, 'tools', 'data', 'convert_splits.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.data.convert_splits')
 
 
 cs = _tool()

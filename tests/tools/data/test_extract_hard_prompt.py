@@ -1,6 +1,5 @@
 """tools/data/extract_hard_prompt.py: ours and released checkpoints -> a hard-prompt file the head loads."""
-import importlib.util
-import os.path as osp
+import importlib
 
 import pytest
 import torch
@@ -10,15 +9,10 @@ from ga2clip_mmaction.models.heads.text_prompt_learner import load_hard_prompt
 
 register_all_modules(init_default_scope=True)
 
-ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 
 
 def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'extract_hard_prompt', osp.join(ROOT, 'tools', 'data', 'extract_hard_prompt.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
+    return importlib.import_module('tools.data.extract_hard_prompt')
 
 
 ehp = _tool()
