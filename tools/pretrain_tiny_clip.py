@@ -2,6 +2,9 @@
 
 Images are drawn on the fly (one object per 64 x 64 image) for the colour/shape pairs that the
 caption set names; held-out pairs (the novel classes) appear neither in captions nor in images.
+A share of the images shows neutral-grey objects of every shape, matched only by captions that name
+no colour ("a star"): without them the tiny model ties each shape word to the colours it was seen
+with and cannot name the shape of an unseen composition.
 Every caption in a batch that is true of an image counts as its positive (the caption set is
 small, so a batch repeats captions and attribute phrases such as ``"a red object"``).
 
@@ -48,6 +51,8 @@ def parse_args() -> argparse.Namespace:
     p.add_argument('--weight-decay', type=float, default=0.1)
     p.add_argument('--warmup', type=int, default=50)
     p.add_argument('--seed', type=int, default=0)
+    p.add_argument('--neutral-fraction', type=float, default=0.25,
+                   help='share of neutral-grey objects (captions name their shape, no colour)')
     p.add_argument('--threads', type=int, default=2)
     p.add_argument('--eval-images', type=int, default=20, help='test images per pair')
     p.add_argument('--snapshot-every', type=int, default=100,
@@ -154,8 +159,14 @@ def main() -> None:
     captions, constraints = read_captions(args.captions)
     pairs = sorted({(c['colour'], c['shape']) for c in constraints
                     if c['colour'] is not None and c['shape'] is not None})
+    # Objects of the captioned pairs, plus neutral-grey objects of every shape (captioned by shape only).
+    neutral_pairs = [(world.NEUTRAL, s) for s in world.SHAPES]
     objects = [world.Attributes(c, s, size=z, texture=t, background=b)
-               for (c, s), z, t, b in product(pairs, world.SIZES, world.TEXTURES, world.BACKGROUNDS)]
+               for (c, s), z, t, b in product(pairs + neutral_pairs, world.SIZES, world.TEXTURES,
+                                              world.BACKGROUNDS)]
+    is_neutral = np.array([o.colour == world.NEUTRAL for o in objects])
+    weights = np.where(is_neutral, args.neutral_fraction / is_neutral.sum(),
+                       (1 - args.neutral_fraction) / (~is_neutral).sum())
     match = np.array([[world.caption_matches(con, o) for con in constraints] for o in objects])
     matching = [np.flatnonzero(row) for row in match]
     tokens = tokenizer(captions)
@@ -176,7 +187,7 @@ def main() -> None:
     t0 = time.time()
     model.train()
     for step in range(args.steps):
-        obj_idx = rng.integers(len(objects), size=args.batch_size)
+        obj_idx = rng.choice(len(objects), size=args.batch_size, p=weights)
         imgs = np.stack([world.render_image(objects[i], image_size, rng) for i in obj_idx])
         cap_idx = np.array([rng.choice(matching[i]) for i in obj_idx])
         uniq = np.unique(cap_idx)
@@ -197,9 +208,10 @@ def main() -> None:
         if step % 25 == 0 or step == args.steps - 1:
             print(f'step {step} loss {loss.item():.4f} scale {model.logit_scale.exp().item():.1f} '
                   f'lr {lr_at(step):.2e} {time.time() - t0:.0f}s', flush=True)
-    seen = [p for p in pairs]
+    seen = list(pairs)
     metrics = dict(
         seen_pairs_acc=evaluate(model, tokenizer, seen, args.eval_images, 12345),
+        base_pairs_acc=evaluate(model, tokenizer, world.role_pairs('base'), args.eval_images, 12345),
         novel_pairs_acc=evaluate(model, tokenizer, novel, args.eval_images, 12345),
         all_pairs_acc_on_novel=None,
         train_seconds=round(time.time() - t0, 1))

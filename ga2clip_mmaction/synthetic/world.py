@@ -36,6 +36,11 @@ SIZES: Tuple[str, ...] = ('small', 'large')
 TEXTURES: Tuple[str, ...] = ('plain', 'striped')
 BACKGROUNDS: Dict[str, int] = {'black': 20, 'gray': 120, 'white': 225}
 MOTIONS: Tuple[str, ...] = ('left', 'right', 'up', 'down', 'still')
+#: Pseudo-colour of pretraining-only objects drawn in a grey that contrasts with the background;
+#: their captions name no colour, which teaches shape words independently of colour.
+NEUTRAL = 'neutral'
+_NEUTRAL_GREYS: Dict[str, Tuple[float, float]] = {'black': (110, 240), 'gray': (200, 250),
+                                                  'white': (20, 110)}
 ROLE_DIAGONALS: Dict[str, Tuple[int, ...]] = {
     'base': (0, 3), 'novel': (1, 4), 'stage1': (2, ), 'anchor': (5, )}
 #: Generic attribute names (colours and shapes alone), used as anchor prompts.
@@ -50,7 +55,7 @@ class Attributes:
     """The attributes of one synthetic object.
 
     Args:
-        colour (str): One of :data:`COLOURS`.
+        colour (str): One of :data:`COLOURS`, or :data:`NEUTRAL` (pretraining only).
         shape (str): One of :data:`SHAPES`.
         size (str): One of :data:`SIZES`. Defaults to ``'large'``.
         texture (str): One of :data:`TEXTURES`. Defaults to ``'plain'``.
@@ -234,7 +239,11 @@ def render_frame(attrs: Attributes, center: Tuple[float, float], image_size: int
         pts = np.round(_polygon(attrs.shape, cx, cy, r) * 16).astype(np.int32)
         cv2.fillPoly(mask, [pts], 255, cv2.LINE_AA, shift)
     alpha = mask.astype(np.float32)[..., None] / 255.
-    colour = np.clip(np.array(COLOURS[attrs.colour], dtype=np.float32) + np.asarray(tint), 0, 255)
+    if attrs.colour == NEUTRAL:
+        colour = np.full(3, rng.uniform(*_NEUTRAL_GREYS[attrs.background]), dtype=np.float32)
+    else:
+        colour = np.array(COLOURS[attrs.colour], dtype=np.float32)
+    colour = np.clip(colour + np.asarray(tint), 0, 255)
     obj = np.broadcast_to(colour, (s, s, 3)).copy()
     if attrs.texture == 'striped':
         period = max(4, s // 10)
