@@ -1,5 +1,5 @@
 """tools/data/make_synthetic_videos.py: deterministic files in the real protocols' formats."""
-import importlib.util
+import importlib
 import os
 import os.path as osp
 
@@ -10,17 +10,8 @@ from ga2clip_mmaction.datasets.split_files import read_video_list
 from ga2clip_mmaction.synthetic import world
 from ga2clip_mmaction.utils.io import read_class_names
 
-REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 SMALL = ['--shots', '2', '--base-pool', '3', '--val-per-class', '1', '--stage1-per-class', '1',
          '--anchors-per-class', '1', '--frames', '6', '--size', '32']
-
-
-def _tool():
-    spec = importlib.util.spec_from_file_location(
-        'make_synthetic_videos', osp.join(REPO, 'tools', 'data', 'make_synthetic_videos.py'))
-    module = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(module)
-    return module
 
 
 def _files(root):
@@ -35,7 +26,7 @@ def _files(root):
 
 @pytest.fixture(scope='module')
 def tool():
-    return _tool()
+    return importlib.import_module('tools.data.make_synthetic_videos')
 
 
 @pytest.fixture(scope='module')
