@@ -28,20 +28,30 @@ against checkpoints written by a real ``Runner``):
   annealing function, by reference (``getattr(OneCycleParamScheduler, '_annealing_cos')``).
 * The AMP loss scaler state and optimizer states are plain numbers and tensors.
 
+Saving is atomic (:class:`AtomicLocalBackend`): :func:`install` also makes MMEngine write local files
+(``save_checkpoint``, hence every ``CheckpointHook`` and ``Runner.save_checkpoint``) to a hidden temporary file
+in the target folder and ``os.replace`` it over the target, so a process killed while saving leaves the
+previous checkpoint intact and ``--resume`` picks it. Code that saves with ``torch.save`` itself should use
+:func:`atomic_torch_save`.
+
 ``builtins.getattr`` is never allowed as such: the name is bound to :func:`_method_reference`,
 which only returns the few methods listed in :data:`METHOD_REFERENCES`. numpy's
 ``_reconstruct``/``scalar`` are accepted under their numpy 1 (``numpy.core``) and numpy 2
 (``numpy._core``) paths, so checkpoints written with either numpy load with the other.
 """
+import io
 import os
 import os.path as osp
 import pickle
 import re
-from typing import Any, Dict, List, Optional, Tuple
+import tempfile
+from pathlib import Path
+from typing import Any, Dict, List, Optional, Tuple, Union
 
 import numpy as np
 import torch
 from mmengine.config import ConfigDict
+from mmengine.fileio import LocalBackend
 from mmengine.logging import HistoryBuffer
 from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 
@@ -196,7 +206,65 @@ def load_local_checkpoint(filename: str, map_location: Optional[Any] = None) -> 
     return safe_torch_load(filename, map_location=map_location)
 
 
+def atomic_write_bytes(data: bytes, filepath: Union[str, Path]) -> None:
+    """Write ``data`` to ``filepath`` atomically: a temporary file in the same folder, then ``os.replace``.
+
+    A reader (or a resumed run) sees either the old file or the complete new one, never a partial one;
+    a process killed mid-write leaves a hidden ``.<name>.*.tmp`` file behind, which no checkpoint lookup
+    matches.
+
+    Args:
+        data (bytes): File content.
+        filepath (str | Path): Destination; its folder is created when missing.
+    """
+    filepath = str(filepath)
+    folder = osp.dirname(osp.abspath(filepath))
+    os.makedirs(folder, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=folder, prefix=f'.{osp.basename(filepath)}.', suffix='.tmp')
+    try:
+        with os.fdopen(fd, 'wb') as f:
+            f.write(data)
+            f.flush()
+            os.fsync(f.fileno())
+        os.replace(tmp, filepath)
+    except BaseException:
+        if osp.exists(tmp):
+            os.remove(tmp)
+        raise
+
+
+def atomic_torch_save(obj: Any, filepath: Union[str, Path]) -> None:
+    """``torch.save(obj, filepath)`` through :func:`atomic_write_bytes`.
+
+    Args:
+        obj (Any): What to save.
+        filepath (str | Path): Destination.
+    """
+    with io.BytesIO() as buf:
+        torch.save(obj, buf)
+        atomic_write_bytes(buf.getvalue(), filepath)
+
+
+class AtomicLocalBackend(LocalBackend):
+    """MMEngine's local file backend whose ``put``/``put_text`` replace the target atomically.
+
+    Registered by :func:`install` for plain paths (the ``''`` prefix, backend name ``'local'``), so
+    ``mmengine.runner.save_checkpoint`` and everything built on it writes checkpoints atomically.
+    """
+
+    def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
+        """Write bytes atomically (see :func:`atomic_write_bytes`)."""
+        atomic_write_bytes(obj, filepath)
+
+    def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
+        """Write text atomically (see :func:`atomic_write_bytes`)."""
+        atomic_write_bytes(obj.encode(encoding), filepath)
+
+
 def install() -> None:
-    """Register :func:`load_local_checkpoint` as MMEngine's loader for local files."""
+    """Register :func:`load_local_checkpoint` as MMEngine's loader for local files and
+    :class:`AtomicLocalBackend` as its local file backend (atomic checkpoint saving)."""
+    from mmengine.fileio import register_backend
     from mmengine.runner.checkpoint import CheckpointLoader
     CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
+    register_backend('local', AtomicLocalBackend, force=True, prefixes='')

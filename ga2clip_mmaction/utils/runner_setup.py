@@ -138,6 +138,8 @@ def build_train_config(args: argparse.Namespace) -> Config:
         randomness['diff_rank_seed'] = args.diff_rank_seed
         randomness['deterministic'] = args.deterministic
         cfg.randomness = randomness
+    from .config_checks import prepare_train_config
+    prepare_train_config(cfg)  # anchors-off rule, fail-fast config checks, bad-video/resume/check hooks
     return cfg
 
 
@@ -170,4 +172,6 @@ def build_test_config(args: argparse.Namespace) -> Config:
     if getattr(args, 'views', None):
         from ..datasets.views import apply_test_views
         apply_test_views(cfg, args.views)
+    from .config_checks import prepare_test_config
+    prepare_test_config(cfg)  # fail-fast config checks (class lists, labels, view averaging)
     return cfg

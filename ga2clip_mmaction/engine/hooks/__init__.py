@@ -1,4 +1,7 @@
 """Registered hooks."""
+from .bad_video_hook import BadVideoHook
 from .class_names_hook import ClassNamesHook
+from .config_check_hook import ConfigCheckHook
+from .resumable_randomness_hook import ResumableRandomnessHook
 
-__all__ = ['ClassNamesHook']
+__all__ = ['BadVideoHook', 'ClassNamesHook', 'ConfigCheckHook', 'ResumableRandomnessHook']

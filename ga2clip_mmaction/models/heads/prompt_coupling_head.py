@@ -59,7 +59,7 @@ class PromptCouplingHead(BaseHead):
                  loss_cls: Dict = dict(type='CrossEntropyLoss'),
                  topk: Tuple[int, ...] = (1, 5),
                  init_cfg: Optional[Dict] = None) -> None:
-        names = resolve_class_names(classnames)
+        names = resolve_class_names(classnames, key='cls_head.classnames')
         text = CLIPTextTower(build_clip(**clip))
         num_layers = len(text.transformer.resblocks)
         if language_depth > num_layers:

@@ -1,0 +1,22 @@
+"""Run the config checks before a run starts, however the run was started."""
+from mmengine.hooks import Hook
+from mmengine.runner import BaseLoop
+from mmaction.registry import HOOKS
+
+from ...utils.config_checks import check_config
+
+
+@HOOKS.register_module()
+class ConfigCheckHook(Hook):
+    """Call :func:`~ga2clip_mmaction.utils.config_checks.check_config` on the runner's config in ``before_run``.
+
+    ``tools/train.py`` and ``tools/test.py`` run the same checks before building the Runner and add this
+    hook; it covers runs started otherwise (MMAction2's own ``train.py``/``test.py`` with the hook in
+    ``custom_hooks``, a Runner built in Python). ``before_run`` comes after the model and dataloaders are
+    built and before the first iteration (and before any checkpoint is loaded).
+    """
+    priority = 'VERY_HIGH'
+
+    def before_run(self, runner) -> None:
+        training = isinstance(getattr(runner, '_train_loop', None), BaseLoop)
+        check_config(runner.cfg, training=training)

@@ -1,0 +1,223 @@
+"""Checks of a run's config that fail in seconds, before any model is built or any video is decoded.
+
+``tools/train.py`` and ``tools/test.py`` call :func:`prepare_train_config` / :func:`prepare_test_config`;
+:class:`~ga2clip_mmaction.engine.hooks.ConfigCheckHook` runs :func:`check_config` in ``before_run`` for
+runs started otherwise (MMAction2's own scripts, a Runner built in Python). Each error names the config key,
+or the file and line, and what was expected.
+"""
+import logging
+import os.path as osp
+from typing import Dict, List, Optional, Sequence, Tuple
+
+from mmengine.logging import print_log
+
+from ..datasets.split_files import read_video_list
+from .io import read_class_names
+
+#: Dataset types whose annotation lines are ``path label`` (checked against the class list).
+LABELLED_LIST_TYPES = ('VideoDataset', 'RobustVideoDataset')
+#: Hooks every training run gets from :func:`add_reliability_hooks` (the config may configure them).
+TRAIN_HOOKS = ('BadVideoHook', 'ResumableRandomnessHook', 'ConfigCheckHook')
+TEST_HOOKS = ('ConfigCheckHook', )
+
+
+class ConfigError(ValueError):
+    """A config (or a file it names) that cannot give a meaningful run."""
+
+
+def _get(cfg, key: str, default=None):
+    node = cfg
+    for part in key.split('.'):
+        if node is None or not hasattr(node, 'get'):
+            return default
+        node = node.get(part, None)
+    return default if node is None else node
+
+
+def _hook_cfgs(cfg, type_name: str) -> List[dict]:
+    return [h for h in (cfg.get('custom_hooks') or []) if isinstance(h, dict) and h.get('type') == type_name]
+
+
+def add_reliability_hooks(cfg, training: bool = True) -> None:
+    """Append :data:`TRAIN_HOOKS` (or :data:`TEST_HOOKS`) to ``cfg.custom_hooks`` unless already there.
+
+    Args:
+        cfg (Config): The run's config (modified in place).
+        training (bool): Training run (all hooks) or test run. Defaults to True.
+    """
+    hooks = list(cfg.get('custom_hooks') or [])
+    for name in TRAIN_HOOKS if training else TEST_HOOKS:
+        if not any(isinstance(h, dict) and h.get('type') == name for h in hooks):
+            hooks.append(dict(type=name))
+    cfg.custom_hooks = hooks
+
+
+def _num_anchors(cfg) -> Tuple[Optional[str], int]:
+    """``(batch sampler type, anchor clips per batch)`` of the training dataloader."""
+    sampler = _get(cfg, 'train_dataloader.batch_sampler')
+    if not sampler or sampler.get('type') != 'AnchorBatchSampler':
+        return (sampler.get('type') if sampler else None), 0
+    return 'AnchorBatchSampler', int(sampler.get('num_anchors', 1))
+
+
+def apply_anchors_off(cfg) -> bool:
+    """``train_dataloader.batch_sampler.num_anchors=0`` means "anchors off": drop ``model.anchor_loss`` too.
+
+    Args:
+        cfg (Config): The training config (modified in place).
+
+    Returns:
+        bool: Whether the anchor term was removed.
+    """
+    kind, num = _num_anchors(cfg)
+    if kind == 'AnchorBatchSampler' and num == 0 and _get(cfg, 'model.anchor_loss') is not None:
+        cfg.model.anchor_loss = None
+        print_log('train_dataloader.batch_sampler.num_anchors=0: anchors off, model.anchor_loss -> None',
+                  logger='current', level=logging.INFO)
+        return True
+    return False
+
+
+def _check_anchors(cfg) -> None:
+    kind, num = _num_anchors(cfg)
+    anchor_loss = _get(cfg, 'model.anchor_loss')
+    if anchor_loss is not None and num == 0:
+        where = ('train_dataloader.batch_sampler.num_anchors=0' if kind == 'AnchorBatchSampler' else
+                 f'train_dataloader.batch_sampler is {kind or "None"}, not AnchorBatchSampler')
+        raise ConfigError(f'model.anchor_loss is set but no anchor clips reach the model ({where}). For anchors '
+                          'off also set model.anchor_loss=None (tools/train.py does it for num_anchors=0); for '
+                          "anchors on wrap train_dataloader.dataset in AnchorSetDataset and use "
+                          "batch_sampler=dict(type='AnchorBatchSampler', num_anchors=1)")
+    if anchor_loss is None and num > 0:
+        raise ConfigError(f'train_dataloader.batch_sampler.num_anchors={num} decodes {num} anchor clip(s) per batch '
+                          'but model.anchor_loss is None (no anchor term uses them): set num_anchors=0, or '
+                          'configure model.anchor_loss')
+
+
+def _class_list(source, key: str) -> Tuple[List[str], List[Tuple[str, int]]]:
+    """Names of a class-list source and where each comes from: ``(names, [(file, line), ...])``."""
+    if source is None:
+        raise ConfigError(f'{key} is None: expected a class-name file (`id,name` csv or one name per line) or a '
+                          'list of names')
+    parts = [source] if isinstance(source, str) else list(source)
+    if parts and all(isinstance(p, str) and osp.splitext(p)[1] in ('.csv', '.txt') for p in parts):
+        names, where = [], []
+        for part in parts:
+            part_names = read_class_names(part)
+            names += part_names
+            csv = _is_csv(part)
+            where += [(part, i + (2 if csv else 1)) for i in range(len(part_names))]
+        return names, where
+    names = [str(p) for p in parts]
+    return names, [(key, i) for i in range(len(names))]
+
+
+def _is_csv(path: str) -> bool:
+    with open(path, encoding='utf-8') as f:
+        return f.readline().replace(' ', '').strip().lower() == 'id,name'
+
+
+def _check_unique(names: Sequence[str], where: Sequence[Tuple[str, int]], key: str) -> None:
+    first: Dict[str, Tuple[str, int]] = {}
+    for name, loc in zip(names, where):
+        if name in first:
+            (f0, l0), (f1, l1) = first[name], loc
+            what = ('base/novel overlap' if f0 != f1 else 'duplicate class name')
+            raise ConfigError(f'{key}: {what}: {name!r} is at {f0}:{l0} and {f1}:{l1}; every class must be '
+                              'listed once (base and novel classes must be disjoint)')
+        first[name] = loc
+
+
+def _main_dataset(loader_cfg) -> Optional[dict]:
+    dataset = loader_cfg.get('dataset') if loader_cfg else None
+    while dataset is not None and dataset.get('type') == 'AnchorSetDataset':
+        dataset = dataset.get('dataset')
+    return dataset
+
+
+def _check_labels(cfg, loader: str, num_classes: int, names_key: str) -> None:
+    dataset = _main_dataset(cfg.get(loader))
+    if not dataset or dataset.get('type') not in LABELLED_LIST_TYPES or dataset.get('multi_class'):
+        return
+    ann_file = dataset.get('ann_file')
+    if not isinstance(ann_file, str) or not osp.isfile(ann_file):
+        return  # the dataset reports a missing file itself
+    for entry in read_video_list(ann_file):
+        if entry.label >= num_classes:
+            raise ConfigError(f'{ann_file}:{entry.lineno}: label {entry.label} but {names_key} has {num_classes} '
+                              f'classes (labels are 0-based indices into that list), in {loader}')
+
+
+def _check_view_average(cfg) -> None:
+    if _get(cfg, 'model.view_average') != 'prob':
+        return
+    for key in ('val_evaluator', 'test_evaluator'):
+        evaluator = cfg.get(key)
+        metrics = evaluator if isinstance(evaluator, (list, tuple)) else \
+            (evaluator.get('metrics') if evaluator and 'metrics' in evaluator else [evaluator])
+        if any(isinstance(m, dict) and m.get('type') == 'BaseNovelMetric' for m in metrics or []):
+            raise ConfigError(
+                f"model.view_average='prob' with BaseNovelMetric ({key}): the softmax over all base + novel "
+                'classes is averaged over views before the metric slices it, so base/novel accuracy differs from '
+                "two separate runs. Use view_average='feature' (released) or 'score', which are exact")
+
+
+def check_config(cfg, training: bool = True) -> None:
+    """Fail fast on config errors that would otherwise surface mid-run or give wrong numbers.
+
+    Checks: the head's class list (present, readable, no duplicate or blank line), the ``ClassNamesHook``
+    lists (base and novel disjoint), every label of the train/val/test annotation files against the class
+    list used with it, anchor clips vs anchor term (training), and ``view_average='prob'`` with
+    ``BaseNovelMetric``.
+
+    Args:
+        cfg (Config): The run's config.
+        training (bool): Check the training side too. Defaults to True.
+
+    Raises:
+        ConfigError: The first problem found; the message names the key or file:line.
+        ValueError: A malformed class-name or annotation file (names the file and line).
+    """
+    model = cfg.get('model') or {}
+    head = model.get('cls_head') or {}
+    if 'classnames' in head:
+        train_names, where = _class_list(head.get('classnames'), 'model.cls_head.classnames')
+        _check_unique(train_names, where, 'model.cls_head.classnames')
+        names_for = {'train_dataloader': (len(train_names), 'model.cls_head.classnames'),
+                     'val_dataloader': (len(train_names), 'model.cls_head.classnames'),
+                     'test_dataloader': (len(train_names), 'model.cls_head.classnames')}
+        for hook in _hook_cfgs(cfg, 'ClassNamesHook'):
+            for split in ('val', 'test'):
+                if hook.get(split) is not None:
+                    key = f'custom_hooks.ClassNamesHook.{split}'
+                    names, where = _class_list(hook[split], key)
+                    _check_unique(names, where, key)
+                    names_for[f'{split}_dataloader'] = (len(names), key)
+        for loader, (count, key) in names_for.items():
+            if loader == 'train_dataloader' and not training:
+                continue
+            _check_labels(cfg, loader, count, key)
+    if training and 'model' in cfg:
+        _check_anchors(cfg)
+    _check_view_average(cfg)
+
+
+def prepare_train_config(cfg) -> None:
+    """What ``tools/train.py`` does to a config: anchors-off rule, config checks, reliability hooks.
+
+    Args:
+        cfg (Config): The training config (modified in place).
+    """
+    apply_anchors_off(cfg)
+    check_config(cfg, training=True)
+    add_reliability_hooks(cfg, training=True)
+
+
+def prepare_test_config(cfg) -> None:
+    """What ``tools/test.py`` does to a config: config checks and the check hook.
+
+    Args:
+        cfg (Config): The test config (modified in place).
+    """
+    check_config(cfg, training=False)
+    add_reliability_hooks(cfg, training=False)
