@@ -1,23 +1,26 @@
 """TSN-style segment sampling: one frame per segment, random (train) or the segment's first frame (test)."""
-from typing import Dict, Tuple
+from typing import Tuple
 
 import numpy as np
-from mmcv.transforms import BaseTransform
+from mmaction.datasets.transforms import UniformSample
 from mmaction.registry import TRANSFORMS
 
 
 @TRANSFORMS.register_module()
-class SegmentSample(BaseTransform):
-    """Split the video into ``num_segments`` equal segments and take one frame from each.
+class SegmentSample(UniformSample):
+    """MMAction2's ``UniformSample`` (one clip of one frame per segment) with the released segment rule.
 
     Segment ``i`` covers frames ``[floor(i * N / S), floor((i + 1) * N / S))`` of a video of ``N`` frames
     (``S = num_segments``). Training takes a uniformly random frame of each segment, testing its first
-    frame (the released recipe). Videos shorter than ``S`` frames repeat frames (a segment with no frame of
-    its own uses the frame at its start). The output is one clip of ``S`` frames, so
-    ``FormatShape('NCTHW')`` gives ``[1, C, S, H, W]``.
+    frame. Videos shorter than ``S`` frames repeat frames (a segment with no frame of its own uses the frame at
+    its start). The output is one clip of ``S`` frames, so ``FormatShape('NCTHW')`` gives ``[1, C, S, H, W]``.
+    Everything else (the keys it writes, ``frame_interval=None``, ``start_index``) is ``UniformSample``'s.
 
-    MMAction2's ``UniformSample`` and ``SampleFrames(clip_len=1, num_clips=S)`` take the middle of each
-    segment in test mode, and the latter makes ``S`` one-frame clips.
+    Differences from ``UniformSample(clip_len=S)``, both from the released code: in test mode
+    ``UniformSample`` takes the middle of each segment (here the first frame); in training its segments are
+    ``[round(i * (N - 1) / S), round((i + 1) * (N - 1) / S)]`` with both ends included, so neighbouring
+    segments share a frame and the draw is not the released one (8 frames, 4 segments: segment 0 draws from
+    frames 0-2 there, 0-1 here).
 
     Required keys: ``total_frames``, ``start_index``. Added keys: ``frame_inds``, ``clip_len``,
     ``frame_interval``, ``num_clips``.
@@ -29,12 +32,13 @@ class SegmentSample(BaseTransform):
 
     def __init__(self, num_segments: int = 32, test_mode: bool = False) -> None:
         if num_segments <= 0:
-            raise ValueError(f'SegmentSample: num_segments must be positive, got {num_segments}')
-        self.num_segments = num_segments
-        self.test_mode = test_mode
+            raise ValueError(f'{type(self).__name__}: num_segments must be positive, got {num_segments}')
+        super().__init__(clip_len=num_segments, num_clips=1, test_mode=test_mode)
 
-    #: Clips per video produced by :meth:`transform` (``SegmentClips`` draws several).
-    num_clips: int = 1
+    @property
+    def num_segments(self) -> int:
+        """Number of segments (``UniformSample``'s ``clip_len``)."""
+        return self.clip_len
 
     def segment_bounds(self, num_frames: int) -> Tuple[np.ndarray, np.ndarray]:
         """First frame and length (at least 1) of each segment.
@@ -68,22 +72,9 @@ class SegmentSample(BaseTransform):
             return starts.astype(np.int64)
         return np.random.randint(starts, starts + lengths).astype(np.int64)
 
-    def transform(self, results: Dict) -> Dict:
-        """Add the frame indices of the clip(s).
-
-        Args:
-            results (dict): The pipeline results.
-
-        Returns:
-            dict: ``results`` with the added keys.
-        """
-        inds = self.frame_indices(int(results['total_frames']))
-        results['frame_inds'] = (inds + results.get('start_index', 0)).astype(np.int32)
-        results['clip_len'] = self.num_segments
-        results['frame_interval'] = None
-        results['num_clips'] = self.num_clips
-        return results
+    def _get_sample_clips(self, num_frames: int) -> np.ndarray:
+        """``UniformSample``'s sampling step, with the segments above."""
+        return self.frame_indices(int(num_frames))
 
     def __repr__(self) -> str:
-        return (f'{self.__class__.__name__}(num_segments={self.num_segments}, '
-                f'test_mode={self.test_mode})')
+        return f'{type(self).__name__}(num_segments={self.num_segments}, test_mode={self.test_mode})'

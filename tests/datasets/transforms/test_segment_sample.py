@@ -29,3 +29,18 @@ def test_short_video_repeats_frames():
     assert SegmentSample(num_segments=6).frame_indices(3).tolist() == [0, 0, 1, 1, 2, 2]
     with pytest.raises(ValueError, match='no frames'):
         SegmentSample(num_segments=2).frame_indices(0)
+
+
+def test_is_mmaction_uniform_sample_except_the_released_segments():
+    from mmaction.datasets.transforms import UniformSample
+    sampler = SegmentSample(num_segments=4)
+    assert isinstance(sampler, UniformSample) and sampler.clip_len == 4
+    # UniformSample's training segments of an 8-frame video overlap (segment 0 draws from frames 0-2);
+    # the released ones do not (frames 0-1), which is why the segment rule is ours
+    np.random.seed(0)
+    stock = {int(UniformSample(clip_len=4)._get_sample_clips(8)[0]) for _ in range(200)}
+    ours = {int(sampler.frame_indices(8)[0]) for _ in range(200)}
+    assert (stock, ours) == ({0, 1, 2}, {0, 1})
+    # and in test mode UniformSample takes the middle of each segment, we the first frame
+    assert SegmentSample(num_segments=4, test_mode=True).frame_indices(9).tolist() == [0, 2, 4, 6]
+    assert UniformSample(clip_len=4, test_mode=True)._get_sample_clips(9).tolist() == [1, 3, 5, 7]
