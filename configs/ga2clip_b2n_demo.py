@@ -72,9 +72,9 @@ train_dataloader = dict(
     batch_sampler=dict(type='AnchorBatchSampler', num_anchors=2),
     dataset=dict(
         type='AnchorSetDataset',
-        dataset=dict(type='VideoDataset', ann_file=f'{split_root}/fs_base_s1_train.txt',
+        dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/fs_base_s1_train.txt',
                      data_prefix=dict(video=video_root), pipeline=train_pipeline),
-        anchor_dataset=dict(type='VideoDataset', ann_file=f'{data_root}/anchors/anchor_clips.txt',
+        anchor_dataset=dict(type='RobustVideoDataset', ann_file=f'{data_root}/anchors/anchor_clips.txt',
                             data_prefix=dict(video=video_root), pipeline=train_pipeline),
         max_anchor_videos=48,
         eval_ann_files=[f'{split_root}/base_val.txt', f'{split_root}/novel_val.txt'],
@@ -86,7 +86,7 @@ test_dataloader = dict(
     num_workers=0,
     persistent_workers=False,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='VideoDataset', ann_file=f'{split_root}/base_novel_val.txt',
+    dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/base_novel_val.txt',
                  data_prefix=dict(video=video_root), pipeline=test_pipeline, test_mode=True))
 test_evaluator = dict(type='BaseNovelMetric', num_base_classes=12)
 test_cfg = dict(type='TestLoop')

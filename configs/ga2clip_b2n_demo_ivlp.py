@@ -10,7 +10,7 @@ train_dataloader = dict(
     batch_sampler=None,
     dataset=dict(
         _delete_=True,
-        type='VideoDataset',
+        type='RobustVideoDataset',
         ann_file={{_base_.train_dataloader.dataset.dataset.ann_file}},
         data_prefix=dict(video={{_base_.video_root}}),
         pipeline={{_base_.train_pipeline}}))

@@ -27,7 +27,7 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    dataset=dict(type='VideoDataset', ann_file='data/splits/k100_splits/train.txt',
+    dataset=dict(type='RobustVideoDataset', ann_file='data/splits/k100_splits/train.txt',
                  data_prefix=dict(video=data_root), pipeline=_base_.train_pipeline))
 # No published evaluation list for K100: train without validation.
 val_dataloader = None
