@@ -98,3 +98,24 @@ def build_model_cfg_free():
             return MODELS.build(cfg)
 
     return _build
+
+
+@pytest.fixture(scope='session')
+def tiny_demo_world(tmp_path_factory) -> str:
+    """A workspace holding a one-shot copy of the demo's synthetic world (``data/synthetic``, 32 px, 4 frames:
+    12 train clips, 24 base+novel test clips) and a random hard prompt for GA2-Tiny (``[4, 64]``).
+
+    Configs built on ``configs/ga2clip_b2n_demo.py`` run in it (their paths are relative to the workspace).
+    """
+    import torch
+
+    from tools.data import make_synthetic_videos
+    workspace = tmp_path_factory.mktemp('demo_world')
+    data = workspace / 'data' / 'synthetic'
+    make_synthetic_videos.main(['--out', str(data), '--frames', '4', '--size', '32', '--shots', '1',
+                                '--base-pool', '1', '--val-per-class', '1', '--stage1-per-class', '1',
+                                '--anchors-per-class', '1'])
+    (data / 'hard_prompts').mkdir()
+    torch.save({'hard_prompt': torch.randn(4, 64, generator=torch.Generator().manual_seed(0)) * 0.02},
+               data / 'hard_prompts' / 'stage1_ctx.pt')
+    return str(workspace)

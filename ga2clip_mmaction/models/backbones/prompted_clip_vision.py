@@ -28,12 +28,20 @@ class PromptedCLIPVision(BaseModule):
         prompt_init_std (float): Std of the N(0, std) prompt init. Defaults to 0.02.
         emulate_fp16_prompt_grads (bool): Reproduce the released code's fp16 cast of the prompt tokens,
             which rounds their gradients to fp16 (parity option). Defaults to False.
+        feature_map (bool): Return MMAction2's feature-map layout for its stock heads: ``[N, D, T, 1, 1]``
+            for clips (``Recognizer3D`` + ``I3DHead``), ``[M, D, 1, 1]`` for frames (``Recognizer2D`` +
+            ``TSNHead``). Defaults to False (``[N, T, D]`` / ``[M, D]``, for :class:`GA2CLIPRecognizer`).
         init_cfg (dict, optional): MMEngine init config. Defaults to None.
 
     Shapes:
-        - Input: ``[N, C, T, H, W]`` (N clips of T frames).
-        - Output: ``[N, T, D]`` per-frame embeddings (D = CLIP embedding dim), not normalised.
+        - Input: ``[N, C, T, H, W]`` (N clips of T frames) or ``[M, C, H, W]`` (frames).
+        - Output: ``[N, T, D]`` per-frame embeddings (D = CLIP embedding dim), not normalised; ``[M, D]`` for
+          frames; see ``feature_map``.
     """
+
+    #: Interface used by :class:`GA2CLIPRecognizer`: ``forward(x, prompts=False)`` runs the frozen, prompt-free
+    #: CLIP image tower (the reference of ``AnchorLoss(mode='kl')``). Other backbones lack the attribute.
+    supports_prompt_free: bool = True
 
     def __init__(self,
                  clip: Dict,
@@ -42,6 +50,7 @@ class PromptedCLIPVision(BaseModule):
                  grad_checkpointing: bool = False,
                  prompt_init_std: float = 0.02,
                  emulate_fp16_prompt_grads: bool = False,
+                 feature_map: bool = False,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
         visual = build_clip(**clip).visual
@@ -56,6 +65,7 @@ class PromptedCLIPVision(BaseModule):
         self.vision_depth = vision_depth if vision_ctx > 0 else 0
         self.grad_checkpointing = grad_checkpointing
         self.emulate_fp16_prompt_grads = emulate_fp16_prompt_grads
+        self.feature_map = feature_map
         width = visual.class_embedding.shape[-1]
         self.embed_dim = visual.proj.shape[1]
         self.prompt = init_prompt(self.vision_ctx, width, prompt_init_std) \
@@ -105,17 +115,21 @@ class PromptedCLIPVision(BaseModule):
         return pooled @ v.proj
 
     def forward(self, x: torch.Tensor, prompts: bool = True) -> torch.Tensor:
-        """Encode the frames of N clips.
+        """Encode the frames of N clips (or M independent frames).
 
         Args:
-            x (Tensor): ``[N, C, T, H, W]``.
+            x (Tensor): ``[N, C, T, H, W]`` or ``[M, C, H, W]``.
             prompts (bool): See :meth:`encode_frames`. Defaults to True.
 
         Returns:
-            Tensor: ``[N, T, D]``.
+            Tensor: ``[N, T, D]`` or ``[M, D]``; with ``feature_map``, ``[N, D, T, 1, 1]`` or ``[M, D, 1, 1]``.
         """
+        if x.dim() == 4:
+            out = self.encode_frames(x, prompts=prompts)
+            return out[..., None, None] if self.feature_map else out
         if x.dim() != 5:
-            raise ValueError(f'PromptedCLIPVision expects [N, C, T, H, W], got {tuple(x.shape)}')
+            raise ValueError(f'PromptedCLIPVision expects [N, C, T, H, W] or [M, C, H, W], got {tuple(x.shape)}')
         n, c, t, h, w = x.shape
         frames = x.permute(0, 2, 1, 3, 4).reshape(n * t, c, h, w)
-        return self.encode_frames(frames, prompts=prompts).view(n, t, -1)
+        out = self.encode_frames(frames, prompts=prompts).view(n, t, -1)
+        return out.transpose(1, 2)[..., None, None] if self.feature_map else out

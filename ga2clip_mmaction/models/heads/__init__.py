@@ -1,5 +1,6 @@
 """Heads and their parts."""
-from .coupling import COUPLINGS, build_coupling
+from ...registry import COUPLINGS
+from .coupling import build_coupling
 from .prompt_coupling_head import PromptCouplingHead
 from .text_prompt_learner import TextPromptLearner, load_hard_prompt
 

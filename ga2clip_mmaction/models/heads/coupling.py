@@ -13,11 +13,17 @@ name            layer-0 context                                        context t
 ==============  =====================================================  ===============  ===================
 
 ``concat_mlp`` is the released GA2-CLIP coupling (weight columns ``0..w-1`` multiply the hard prompt).
+
+Each variant is an entry of the ``COUPLINGS`` registry (:mod:`ga2clip_mmaction.registry`) under its class name and
+its short name, so ``cls_head.coupling`` takes ``'concat_mlp'`` or ``dict(type='ConcatMLPCoupling', dropout=0.1)``;
+a new variant is a :class:`Coupling` subclass registered there.
 """
-from typing import Dict, Type
+from typing import Dict, Union
 
 import torch
 from torch import nn
+
+from ...registry import COUPLINGS
 
 
 class Coupling(nn.Module):
@@ -39,6 +45,7 @@ class Coupling(nn.Module):
         raise NotImplementedError
 
 
+@COUPLINGS.register_module(name=['ConcatMLPCoupling', 'concat_mlp'])
 class ConcatMLPCoupling(Coupling):
     """Released coupling: feature-axis concat -> Linear(2w, w) -> ReLU -> Dropout.
 
@@ -56,6 +63,7 @@ class ConcatMLPCoupling(Coupling):
         return self.mlp(torch.cat([hard.to(soft.dtype), soft], dim=-1))
 
 
+@COUPLINGS.register_module(name=['AddCoupling', 'add'])
 class AddCoupling(Coupling):
     """Additive coupling ``H + S`` (no extra parameters)."""
 
@@ -67,6 +75,7 @@ class AddCoupling(Coupling):
         return hard.to(soft.dtype) + soft
 
 
+@COUPLINGS.register_module(name=['SeqConcatCoupling', 'seq_concat'])
 class SeqConcatCoupling(Coupling):
     """Sequence concatenation ``[H; S]``: 2n context tokens, deep prompts replace the soft half."""
 
@@ -86,6 +95,7 @@ class SeqConcatCoupling(Coupling):
         return torch.cat([hard.to(soft.dtype), soft], dim=0)
 
 
+@COUPLINGS.register_module(name=['NoCoupling', 'none'])
 class NoCoupling(Coupling):
     """No hard prompt: the context is the soft prompt (IVLP)."""
 
@@ -99,28 +109,26 @@ class NoCoupling(Coupling):
         return soft
 
 
-COUPLINGS: Dict[str, Type[Coupling]] = {
-    'concat_mlp': ConcatMLPCoupling,
-    'add': AddCoupling,
-    'seq_concat': SeqConcatCoupling,
-    'none': NoCoupling,
-}
-
-
-def build_coupling(name: str, width: int, dropout: float = 0.5) -> Coupling:
-    """Build a coupling variant by name.
+def build_coupling(cfg: Union[str, Dict], width: int, dropout: float = 0.5) -> Coupling:
+    """Build a coupling variant from the ``COUPLINGS`` registry.
 
     Args:
-        name (str): One of :data:`COUPLINGS`.
+        cfg (str | dict): A registered name (``'concat_mlp'``, ``'ConcatMLPCoupling'``, ...) or a config dict
+            with ``type``.
         width (int): Text width.
-        dropout (float): Dropout of ``concat_mlp``. Defaults to 0.5.
+        dropout (float): Dropout of ``concat_mlp`` unless the config sets it. Defaults to 0.5.
 
     Returns:
         Coupling: The module.
 
     Raises:
-        KeyError: Unknown name (the message lists the choices).
+        KeyError: Unknown name (the message lists the registered ones).
+        TypeError: The registered type is not a :class:`Coupling`.
     """
-    if name not in COUPLINGS:
-        raise KeyError(f'cls_head.coupling: unknown coupling {name!r}; choose from {sorted(COUPLINGS)}')
-    return COUPLINGS[name](width, dropout)
+    try:
+        module = COUPLINGS.build(cfg, default_args=dict(width=width, dropout=dropout))
+    except KeyError as err:
+        raise KeyError(f'cls_head.coupling: {err.args[0]}') from None
+    if not isinstance(module, Coupling):
+        raise TypeError(f'cls_head.coupling: {type(module).__name__} is not a Coupling')
+    return module

@@ -3,7 +3,10 @@ import torch
 from mmaction.registry import MODELS
 from torch import nn
 
+from ...registry import TEMPORAL_POOLINGS
 
+
+@TEMPORAL_POOLINGS.register_module(name='mean')
 @MODELS.register_module()
 class MeanTemporalPooling(nn.Module):
     """Average frame embeddings over time.

@@ -4,7 +4,10 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 from torch import nn
 
+from ...registry import TEMPORAL_POOLINGS
 
+
+@TEMPORAL_POOLINGS.register_module(name='transformer')
 @MODELS.register_module()
 class TemporalTransformerPooling(BaseModule):
     """Frame embeddings + learnable time embedding -> transformer encoder -> residual -> mean over time.

@@ -1,5 +1,4 @@
 """GA2-CLIP recognizer: backbone -> temporal pooling -> prompt-coupling head (+ anchor loss)."""
-import inspect
 from typing import Dict, Optional, Sequence, Tuple, Union
 
 import torch
@@ -9,13 +8,10 @@ from mmaction.registry import MODELS
 from mmaction.utils import OptSampleList, SampleList
 from torch import nn
 
-#: Freeze policies: which CLIP towers train besides the prompts and the coupling.
-FREEZE_POLICIES: Dict[str, Tuple[str, ...]] = {
-    'prompts': (),
-    'prompts+vision': ('vision', ),
-    'prompts+text': ('text', ),
-    'all': ('vision', 'text'),
-}
+from ...registry import FREEZE_POLICIES, TEMPORAL_POOLINGS
+from ..necks import TemporalTransformerPooling
+from . import freeze_policies  # noqa: F401  (registers the policies)
+
 VIEW_AVERAGES = ('feature', 'score', 'prob')
 
 
@@ -59,8 +55,9 @@ class GA2CLIPRecognizer(BaseRecognizer):
                  train_cfg: Optional[Dict] = None,
                  test_cfg: Optional[Dict] = None,
                  data_preprocessor: Optional[Dict] = None) -> None:
-        if freeze not in FREEZE_POLICIES:
-            raise ValueError(f'model.freeze must be one of {sorted(FREEZE_POLICIES)}, got {freeze!r}')
+        if FREEZE_POLICIES.get(freeze) is None:
+            raise ValueError(f'model.freeze must be one of {sorted(FREEZE_POLICIES.module_dict)}, '
+                             f'got {freeze!r}')
         if view_average not in VIEW_AVERAGES:
             raise ValueError(f'model.view_average must be one of {VIEW_AVERAGES}, got {view_average!r}')
         if data_preprocessor is None:
@@ -72,48 +69,51 @@ class GA2CLIPRecognizer(BaseRecognizer):
         if self.anchor_loss is not None:
             self.anchor_loss.check_broadcast(self.cls_head.num_classes)
             if self.anchor_loss.needs_frozen_video and \
-                    'prompts' not in inspect.signature(self.backbone.forward).parameters:
+                    not getattr(self.backbone, 'supports_prompt_free', False):
                 raise TypeError(f'anchor_loss.mode="{self.anchor_loss.mode}" needs a backbone that can run '
                                 f'without prompts (forward(x, prompts=False)); '
                                 f'{type(self.backbone).__name__} cannot')
         self.freeze = freeze
         self.view_average = view_average
+        if view_average != 'feature':
+            self.cls_head.average_clips = view_average  # BaseHead.average_clip does 'score' / 'prob'
         self.apply_freeze_policy()
 
     def _build_pooling(self, cfg: Union[str, Dict]) -> nn.Module:
-        """Build the temporal pooling from a name or a MODELS config."""
-        if isinstance(cfg, str):
-            names = {'mean': 'MeanTemporalPooling', 'transformer': 'TemporalTransformerPooling'}
-            if cfg not in names:
-                raise ValueError(f'model.temporal_pooling must be one of {sorted(names)} or a config dict, '
-                                 f'got {cfg!r}')
-            cfg = dict(type=names[cfg])
-        cfg = dict(cfg)
-        if cfg['type'] == 'TemporalTransformerPooling' and 'embed_dim' not in cfg:
+        """Build the temporal pooling from a ``TEMPORAL_POOLINGS`` name or a MODELS config."""
+        cfg = dict(type=cfg) if isinstance(cfg, str) else dict(cfg)
+        cls = TEMPORAL_POOLINGS.get(cfg['type']) if isinstance(cfg.get('type'), str) else cfg.get('type')
+        if cls is None:
+            raise ValueError(f'model.temporal_pooling: unknown type {cfg["type"]!r}; choose from '
+                             f'{sorted(TEMPORAL_POOLINGS.module_dict)} or a MODELS type')
+        if isinstance(cls, type) and issubclass(cls, TemporalTransformerPooling) and 'embed_dim' not in cfg:
             if not hasattr(self.backbone, 'embed_dim'):
                 raise KeyError('model.temporal_pooling.embed_dim is required for this backbone')
             cfg['embed_dim'] = self.backbone.embed_dim
-        return MODELS.build(cfg)
+        return TEMPORAL_POOLINGS.build(cfg)
 
     def apply_freeze_policy(self) -> None:
-        """Freeze the CLIP towers not named by ``self.freeze``; prompts and coupling stay trainable."""
+        """Apply the ``FREEZE_POLICIES`` entry ``self.freeze`` to the CLIP towers; prompts and coupling stay
+        trainable, and so does a backbone without a CLIP tower (``visual``)."""
         towers = {'vision': getattr(self.backbone, 'visual', None), 'text': getattr(self.cls_head, 'text', None)}
-        for name, tower in towers.items():
-            if tower is not None:
-                tower.requires_grad_(name in FREEZE_POLICIES[self.freeze])
+        FREEZE_POLICIES.get(self.freeze)(towers)
         text = towers['text']
         if text is not None and hasattr(text, 'logit_scale'):
             text.logit_scale.requires_grad_(False)
 
     # ------------------------------------------------------------------ features
     def _pool_frames(self, feats: torch.Tensor) -> torch.Tensor:
-        """Backbone output -> ``[N, D]``: frame-wise ``[N, T, D]`` or clip-wise ``[N, D, t, h, w]``."""
+        """Backbone output -> ``[N, D]``: frame-wise ``[N, T, D]``, clip-wise ``[N, D, t, h, w]`` or a clip
+        embedding ``[N, D]`` (e.g. TimeSformer's CLS token, taken as one time step)."""
         if isinstance(feats, (tuple, list)):
             feats = feats[-1]
+        if feats.dim() == 2:
+            feats = feats.unsqueeze(1)
         if feats.dim() == 5:  # [N, D, t, h, w] -> [N, t, D]
             feats = feats.mean(dim=(3, 4)).transpose(1, 2)
         if feats.dim() != 3:
-            raise ValueError(f'Backbone output must be [N, T, D] or [N, D, t, h, w], got {tuple(feats.shape)}')
+            raise ValueError(f'Backbone output must be [N, T, D], [N, D, t, h, w] or [N, D], '
+                             f'got {tuple(feats.shape)}')
         return self.temporal_pooling(feats)
 
     def embed(self, inputs: torch.Tensor, prompts: bool = True) -> torch.Tensor:
@@ -191,10 +191,9 @@ class GA2CLIPRecognizer(BaseRecognizer):
         b, v, d = emb.shape
         if self.view_average == 'feature':
             return F.softmax(head(emb.mean(dim=1)), dim=-1)
-        logits = head(emb.reshape(b * v, d)).view(b, v, -1)
-        if self.view_average == 'score':
-            return F.softmax(logits.mean(dim=1), dim=-1)
-        return F.softmax(logits, dim=-1).mean(dim=1)
+        # 'score' / 'prob': MMAction2's view averaging of the head (average_clips set in __init__)
+        scores = head.average_clip(head(emb.reshape(b * v, d)), num_segs=v)
+        return scores if self.view_average == 'prob' else F.softmax(scores, dim=-1)
 
     def predict(self, inputs: torch.Tensor, data_samples: SampleList, **kwargs) -> SampleList:
         """Fill ``pred_score`` (probabilities) and ``pred_label`` of each sample.

@@ -2,7 +2,11 @@
 import pytest
 import torch
 
-from ga2clip_mmaction.models.recognizers import FREEZE_POLICIES
+from ga2clip_mmaction.registry import FREEZE_POLICIES, TEMPORAL_POOLINGS
+
+#: freeze policy -> (image tower trains, text tower trains)
+POLICIES = {'prompts': (False, False), 'prompts+vision': (True, False), 'prompts+text': (False, True),
+            'all': (True, True)}
 
 
 def test_released_setting_trains_709120_parameters():
@@ -22,19 +26,35 @@ def test_released_setting_trains_709120_parameters():
     assert round(coupling / 709_120, 2) == 0.74  # "74% of them the coupling Linear"
 
 
-@pytest.mark.parametrize('policy', sorted(FREEZE_POLICIES))
+@pytest.mark.parametrize('policy', sorted(POLICIES))
 def test_freeze_policies(build_model, policy):
     model = build_model(freeze=policy)
     trainable = {n for n, p in model.named_parameters() if p.requires_grad}
     assert {'backbone.prompt', 'cls_head.prompt_learner.ctx'} <= trainable
-    assert ('backbone.visual.conv1.weight' in trainable) == ('vision' in FREEZE_POLICIES[policy])
-    assert ('cls_head.text.token_embedding.weight' in trainable) == ('text' in FREEZE_POLICIES[policy])
+    vision, text = POLICIES[policy]
+    assert ('backbone.visual.conv1.weight' in trainable) == vision
+    assert ('cls_head.text.token_embedding.weight' in trainable) == text
     assert 'cls_head.text.logit_scale' not in trainable
 
 
+def test_a_registered_freeze_policy_is_usable_by_name(build_model):
+    @FREEZE_POLICIES.register_module('test_last_text_block', force=True)
+    def train_last_text_block(towers):
+        towers['vision'].requires_grad_(False)
+        towers['text'].requires_grad_(False)
+        towers['text'].transformer.resblocks[-1].requires_grad_(True)
+
+    model = build_model(freeze='test_last_text_block')
+    trainable = {n for n, p in model.named_parameters() if p.requires_grad}
+    assert any(n.startswith('cls_head.text.transformer.resblocks.1.') for n in trainable)
+    assert not any(n.startswith(('cls_head.text.transformer.resblocks.0.', 'backbone.visual.')) for n in trainable)
+
+
 def test_unknown_freeze_policy_and_view_average_fail_at_build(build_model):
-    with pytest.raises(ValueError, match='model.freeze'):
+    with pytest.raises(ValueError, match=r"model.freeze must be one of \['all', 'prompts', .*'everything'"):
         build_model(freeze='everything')
+    with pytest.raises(ValueError, match=r"temporal_pooling: unknown type 'max'; choose from \['mean', 'transformer'"):
+        build_model(temporal_pooling='max')
     with pytest.raises(ValueError, match='model.view_average'):
         build_model(view_average='max')
 
@@ -47,26 +67,6 @@ def test_predict_fills_probabilities(build_model, samples, make_clips):
     assert scores.shape == (3, 4)
     torch.testing.assert_close(scores.sum(-1), torch.ones(3))
     assert all(s.pred_label.item() == s.pred_score.argmax().item() for s in out)
-
-
-def test_view_averaging_modes(build_model, samples, make_clips):
-    x = make_clips(2, views=3)
-    results = {}
-    for mode in ('feature', 'score', 'prob'):
-        model = build_model(view_average=mode).eval()
-        with torch.no_grad():
-            emb = model.embed(x)  # [B, V, D]
-            logits = model.cls_head(emb.flatten(0, 1)).view(2, 3, -1)
-            scores = torch.stack([s.pred_score for s in model.predict(x, samples([0, 1]))])
-        results[mode] = scores
-        if mode == 'feature':
-            expected = torch.softmax(model.cls_head(emb.mean(1)), -1)
-        elif mode == 'score':
-            expected = torch.softmax(logits.mean(1), -1)
-        else:
-            expected = torch.softmax(logits, -1).mean(1)
-        torch.testing.assert_close(scores, expected)
-    assert (results['feature'] - results['prob']).abs().max() > 1e-6  # the modes really differ
 
 
 def test_single_view_modes_agree(build_model, samples, make_clips):
@@ -95,9 +95,12 @@ def test_loss_keys_and_tensor_mode(build_model, samples, make_clips):
         model.loss(make_clips(2)[:, 0], samples([0, 3]))
 
 
-def test_temporal_transformer_pooling(build_model, samples, make_clips):
-    model = build_model(temporal_pooling='transformer')
-    assert model.temporal_pooling.time_embed.shape[1] == 64
+@pytest.mark.parametrize('pooling', ['transformer', dict(type='transformer', num_layers=1),
+                                     dict(type='TemporalTransformerPooling', num_layers=1)])
+def test_temporal_transformer_pooling(build_model, samples, make_clips, pooling):
+    model = build_model(temporal_pooling=pooling)
+    assert type(model.temporal_pooling) is TEMPORAL_POOLINGS.get('transformer')
+    assert model.temporal_pooling.time_embed.shape[1] == 64  # embed_dim filled from the backbone
     losses = model.loss(make_clips(2), samples([0, 1]))
     losses['loss_cls'].backward()
     assert model.temporal_pooling.time_embed.grad is not None
