@@ -36,3 +36,38 @@ val_dataloader = dict(dataset=dict(type='VideoDataset', ann_file='{tmp_path}/val
     (tmp_path / 'anchors.txt').write_text('a0.mp4 0\n')
     (tmp_path / 'train.txt').write_text('m0.mp4 0\n')
     assert tool.main([str(tmp_path / 'cfg.py'), '--out-dir', str(out)]) == 0
+
+
+def test_decodes_every_video_prints_each_bad_one_and_writes_a_clean_list(tmp_path, capsys):
+    """Every bad kind (missing, 0-byte, truncated, random bytes, too few frames for --frames) is found."""
+    from tests.reliability.world import BAD_KINDS, write_bad_video, write_video
+    root = tmp_path / 'v'
+    lines = []
+    for i in range(3):
+        write_video(str(root / f'good_{i}.mp4'), seed=i)
+        lines.append(f'good_{i}.mp4 {i}')
+    for kind in BAD_KINDS:
+        write_bad_video(str(root / f'bad_{kind}.mp4'), kind, str(root / 'good_0.mp4'))
+        lines.append(f'bad_{kind}.mp4 0')
+    (tmp_path / 'train.txt').write_text('\n'.join(lines) + '\n')
+    (tmp_path / 'cfg.py').write_text(f'''
+default_scope = 'mmaction'
+train_dataloader = dict(dataset=dict(type='RobustVideoDataset', ann_file='{tmp_path}/train.txt',
+                                     data_prefix=dict(video='{root}'), pipeline=[], min_frames=2))
+''')
+    out = tmp_path / 'report'
+    assert _tool().main([str(tmp_path / 'cfg.py'), '--out-dir', str(out), '--workers', '2',
+                         '--timeout', '60']) == 1
+    printed = capsys.readouterr().out
+    assert 'train_dataloader: 8 videos, 1 missing, 4 unreadable' in printed
+    assert f'  {root}/bad_too_few_frames.mp4: 1 frames, fewer than min_frames=2' in printed
+    assert f'  {root}/bad_missing.mp4: file not found' in printed
+    assert f'  {root}/bad_empty.mp4: empty file (0 bytes)' in printed
+    for kind in ('truncated', 'random_bytes'):
+        assert f'  {root}/bad_{kind}.mp4: RuntimeError: Error reading {root}/bad_{kind}.mp4' in printed
+    clean = (out / 'train_dataloader.clean.txt').read_text().splitlines()
+    assert clean == lines[:3]
+    assert len((out / 'train_dataloader.bad.txt').read_text().splitlines()) == 5
+    # the clean list passes
+    (tmp_path / 'train.txt').write_text('\n'.join(clean) + '\n')
+    assert _tool().main([str(tmp_path / 'cfg.py'), '--out-dir', str(out)]) == 0
