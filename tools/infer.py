@@ -126,6 +126,10 @@ def infer(args: argparse.Namespace) -> List[Tuple[str, float]]:
     from mmengine.dataset import Compose
     if not osp.isfile(args.video):
         raise FileNotFoundError(f'Video not found: {args.video}')
+    from ga2clip_mmaction.datasets.robust_video_dataset import BadVideoError, probe_video
+    reason = probe_video(args.video)  # a clear message instead of the decoder's traceback
+    if reason is not None:
+        raise BadVideoError(f'{args.video}: cannot read the video: {reason}')
     if args.topk < 1:
         raise ValueError(f'--topk must be >= 1, got {args.topk}')
     names = class_names_from_args(args)

@@ -46,6 +46,34 @@ def file_problem(path: str) -> Optional[str]:
     return None
 
 
+def probe_video(path: str, num_frames: int = 4, min_frames: int = 1) -> Optional[str]:
+    """Why ``path`` cannot be read, or ``None``: open it with decord and decode ``num_frames`` frames.
+
+    Args:
+        path (str): Video file.
+        num_frames (int): Evenly spaced frames to decode, the last one included. Defaults to 4.
+        min_frames (int): Fewer frames make the video bad. Defaults to 1.
+
+    Returns:
+        str | None: The reason (``'file not found'``, ``'empty file (0 bytes)'``, the decoder's error...).
+    """
+    problem = file_problem(path)
+    if problem is not None:
+        return problem
+    try:
+        import decord
+        reader = decord.VideoReader(path, num_threads=1)
+        total = len(reader)
+        if total < min_frames:
+            return f'{total} frames, fewer than min_frames={min_frames}'
+        count = max(1, min(num_frames, total))
+        indices = sorted({round(i * (total - 1) / max(count - 1, 1)) for i in range(count)})
+        reader.get_batch(indices)
+    except Exception as err:  # noqa: BLE001 - any decoder failure is the file's
+        return _first_line(err)
+    return None
+
+
 @contextmanager
 def seeded_rng(entropy: List[int]) -> Iterator[None]:
     """Seed Python's, numpy's and torch's global generators from ``entropy`` and restore them on exit.

@@ -12,6 +12,8 @@ from typing import Any, Dict, List, Optional
 import torch
 import torch.nn.functional as F
 
+from .checkpoint import safe_torch_load
+
 FORMAT = 'ga2clip-official-parity/1'
 ATOL, RTOL = 1e-5, 1e-4  # forward outputs
 LOSS_ATOL = 1e-5
@@ -179,7 +181,8 @@ def check_parity(path: str, emulate_fp16_prompt_grads: bool = False,
     """Load a fixture, run our recognizer and compare.
 
     Args:
-        path (str): Fixture file (``ga2clip-official-parity/1``; plain tensors, loaded with ``weights_only``).
+        path (str): Fixture file (``ga2clip-official-parity/1``; plain tensors, loaded with
+            :func:`~ga2clip_mmaction.utils.checkpoint.safe_torch_load`).
         emulate_fp16_prompt_grads (bool): Reproduce the released fp16 prompt-gradient rounding.
         rec (dict, optional): The fixture already loaded.
 
@@ -187,7 +190,7 @@ def check_parity(path: str, emulate_fp16_prompt_grads: bool = False,
         dict: See :func:`compare`.
     """
     if rec is None:
-        rec = torch.load(path, map_location='cpu', weights_only=True)
+        rec = safe_torch_load(path, map_location='cpu')
     if rec.get('format') != FORMAT:
         raise ValueError(f'{path}: not a parity fixture (format {rec.get("format")!r}, expected {FORMAT!r})')
     torch.manual_seed(rec['config'].get('seed', 0))

@@ -28,7 +28,7 @@ from mmengine.utils import ProgressBar  # noqa: E402
 from mmaction.registry import DATASETS  # noqa: E402
 from mmaction.utils import register_all_modules  # noqa: E402
 
-from ga2clip_mmaction.datasets.robust_video_dataset import file_problem  # noqa: E402
+from ga2clip_mmaction.datasets.robust_video_dataset import probe_video  # noqa: E402
 from ga2clip_mmaction.datasets.split_files import parse_video_line  # noqa: E402
 
 LOADERS = ('train_dataloader', 'val_dataloader', 'test_dataloader')
@@ -74,35 +74,6 @@ def datasets_of(cfg: Config) -> List[Tuple[str, object]]:
         else:
             found.append((key, dataset))
     return found
-
-
-def probe_video(path: str, num_frames: int = 4, min_frames: int = 1) -> Optional[str]:
-    """Why ``path`` cannot be read, or ``None``: open it with decord and decode ``num_frames`` frames.
-
-    Args:
-        path (str): Video file.
-        num_frames (int): Evenly spaced frames to decode, the last one included. Defaults to 4.
-        min_frames (int): Fewer frames make the video bad. Defaults to 1.
-
-    Returns:
-        str | None: The reason (``'file not found'``, ``'empty file (0 bytes)'``, the decoder's error...).
-    """
-    problem = file_problem(path)
-    if problem is not None:
-        return problem
-    try:
-        import decord
-        reader = decord.VideoReader(path, num_threads=1)
-        total = len(reader)
-        if total < min_frames:
-            return f'{total} frames, fewer than min_frames={min_frames}'
-        count = max(1, min(num_frames, total))
-        indices = sorted({round(i * (total - 1) / max(count - 1, 1)) for i in range(count)})
-        reader.get_batch(indices)
-    except Exception as err:  # noqa: BLE001 - any decoder failure is the file's
-        lines = str(err).strip().splitlines()
-        return f'{type(err).__name__}: {lines[0][:300]}' if lines else type(err).__name__
-    return None
 
 
 def _probe(args: Tuple[str, int, int]) -> Optional[str]:
