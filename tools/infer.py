@@ -1,8 +1,11 @@
 """Open-vocabulary inference: score one video against any list of class names (CPU by default).
 
-The model is built from the config, the checkpoint loaded with MMEngine (through the secure loader
-that ``import ga2clip_mmaction`` installs), the head switched to the given class names, and the
-config's test pipeline run on the video.
+The model is built from the config and the checkpoint loaded strictly over it (secure loading, as every
+entry point); the head is switched to the given class names and the config's test pipeline runs on the video.
+The checkpoint is the source of truth: a self-contained checkpoint needs none of the weight files the config
+names (CLIP weights, hard prompt); a small one (only the trained parameters, the default of training) takes the
+frozen CLIP weights from the config's ``clip.weights`` and is refused if they are not the ones it was trained
+with. The hard prompt always comes from the checkpoint.
 
 Example:
     python tools/infer.py demo.mp4 --config configs/ga2clip_b2n_k400.py \\
@@ -39,9 +42,6 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--views', default=None,
                         help='test views "<clips>x<crops>", e.g. 4x3 (default: the config\'s)')
     parser.add_argument('--device', default='cpu', help='torch device, e.g. cpu or cuda:0')
-    parser.add_argument('--weights-from-checkpoint', action='store_true',
-                        help='do not read the CLIP weights / hard-prompt files named in the config: '
-                        'every weight comes from the (self-contained) checkpoint')
     parser.add_argument('--cfg-options', nargs='+', action=DictAction,
                         help='override config settings, e.g. key=value')
     return parser.parse_args(argv)
@@ -82,36 +82,54 @@ def config_test_pipeline(cfg: Config) -> list:
     raise KeyError(f'{cfg.filename}: no test_dataloader.dataset.pipeline and no test_pipeline')
 
 
-def build_model(cfg: Config, checkpoint: str, device: str, weights_from_checkpoint: bool):
-    """Build the recognizer and load the checkpoint.
+def is_small_checkpoint(state_dict: dict) -> bool:
+    """Whether a checkpoint's state dict holds only the trained parameters (frozen CLIP weights left out)."""
+    from ga2clip_mmaction.models.recognizers.ga2clip import FINGERPRINT_KEY
+    return any(k.split('.')[-1] == FINGERPRINT_KEY for k in state_dict)
+
+
+def build_model(cfg: Config, checkpoint: str, device: str):
+    """Build the recognizer and load the checkpoint strictly.
+
+    The weight files named in the config are read only where the checkpoint lacks the weights: the hard prompt
+    never (it is a checkpoint buffer), the CLIP weights only for a small checkpoint.
 
     Args:
         cfg (Config): The config.
         checkpoint (str): Checkpoint path.
         device (str): Torch device.
-        weights_from_checkpoint (bool): Build with random CLIP weights and no hard-prompt file,
-            then load every weight from the checkpoint (strictly).
 
     Returns:
         torch.nn.Module: The model in eval mode.
+
+    Raises:
+        FileNotFoundError: No checkpoint, or a small checkpoint and no CLIP weight file.
+        RuntimeError: The checkpoint does not fit the config (missing/unexpected keys, other frozen weights).
     """
     from mmaction.registry import MODELS
     from mmengine.registry import init_default_scope
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner import load_state_dict
+
+    from ga2clip_mmaction.utils.checkpoint import safe_torch_load
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'Checkpoint not found: {checkpoint}')
     init_default_scope(cfg.get('default_scope', 'mmaction'))
-    if weights_from_checkpoint:
+    ckpt = safe_torch_load(checkpoint, map_location='cpu')
+    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
+    state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
+    if not is_small_checkpoint(state):  # self-contained: every CLIP weight is in the checkpoint
         for part in ('backbone', 'cls_head'):
             if 'clip' in cfg.model.get(part, {}):
                 cfg.model[part].clip.weights = None
-        if 'hard_prompt' in cfg.model.get('cls_head', {}):
-            cfg.model.cls_head.hard_prompt = None
-    with warnings.catch_warnings():
-        if weights_from_checkpoint:  # the hard prompt is a checkpoint buffer, loaded below
-            warnings.filterwarnings('ignore', message='.*without `hard_prompt`')
+    if 'hard_prompt' in cfg.model.get('cls_head', {}):
+        cfg.model.cls_head.hard_prompt = None
+    with warnings.catch_warnings():  # the hard prompt is a checkpoint buffer, loaded below
+        warnings.filterwarnings('ignore', message='.*without `hard_prompt`')
         model = MODELS.build(cfg.model)
-    load_checkpoint(model, checkpoint, map_location='cpu', strict=weights_from_checkpoint)
+    try:
+        load_state_dict(model, state, strict=True)
+    except RuntimeError as err:
+        raise RuntimeError(f'{checkpoint} does not fit the model of {cfg.filename}: {err}') from None
     model.cfg = cfg
     return model.to(device).eval()
 
@@ -136,7 +154,7 @@ def infer(args: argparse.Namespace) -> List[Tuple[str, float]]:
     cfg = load_config(args.config, args.cfg_options)
     if args.views is not None:
         apply_test_views(cfg, args.views, crop_size=None)
-    model = build_model(cfg, args.checkpoint, args.device, args.weights_from_checkpoint)
+    model = build_model(cfg, args.checkpoint, args.device)
     head = model.cls_head
     if not callable(getattr(head, 'set_class_names', None)):
         raise TypeError(f'{type(head).__name__} cannot switch class names (open-vocabulary '

@@ -58,8 +58,26 @@ def build_test_parser() -> argparse.ArgumentParser:
                         help='dump predictions to a pickle file for offline evaluation')
     parser.add_argument('--views', type=str, default=None,
                         help='test views as CLIPSxCROPS, e.g. 4x3 (default: the config\'s, 1x1 as released)')
+    parser.add_argument('--amp', action='store_true',
+                        help='test under automatic mixed precision (MMEngine\'s TestLoop fp16=True: float16 '
+                        'autocast on a GPU, bfloat16 on a CPU)')
+    parser.add_argument('--show-dir', help='directory where the visualized frames are saved')
+    parser.add_argument('--show', action='store_true', help='display the predictions in a window')
+    parser.add_argument('--interval', type=int, default=1, help='visualize every N-th sample')
+    parser.add_argument('--wait-time', type=float, default=2, help='display time of every window (s)')
     _add_common_args(parser)
     return parser
+
+
+def _enable_visualization(cfg: Config, args: argparse.Namespace) -> None:
+    """``--show`` / ``--show-dir``: MMAction2's visualization hook (:class:`ClipVisualizationHook`, which also
+    draws batched ``NCTHW`` clips) with the flags' settings."""
+    hook = cfg.default_hooks.get('visualization') or ConfigDict(type='ClipVisualizationHook')
+    if hook.get('type') == 'VisualizationHook':
+        hook.type = 'ClipVisualizationHook'
+    hook.update(enable=True, show=args.show, wait_time=args.wait_time, out_dir=args.show_dir,
+                interval=args.interval)
+    cfg.default_hooks.visualization = hook
 
 
 def load_config(path: str, cfg_options: Optional[dict] = None) -> Config:
@@ -172,6 +190,10 @@ def build_test_config(args: argparse.Namespace) -> Config:
     if getattr(args, 'views', None):
         from ..datasets.views import apply_test_views
         apply_test_views(cfg, args.views)
+    if getattr(args, 'amp', False):
+        cfg.test_cfg = ConfigDict(cfg.get('test_cfg') or dict(type='TestLoop'), fp16=True)
+    if getattr(args, 'show', False) or getattr(args, 'show_dir', None) is not None:
+        _enable_visualization(cfg, args)
     from .config_checks import prepare_test_config
     prepare_test_config(cfg)  # fail-fast config checks (class lists, labels, view averaging)
     return cfg

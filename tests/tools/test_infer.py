@@ -93,20 +93,47 @@ def test_all_classes_sum_to_one_and_file_equals_list(model_files, make_video, tm
     assert sum(p for _, p in from_file) == pytest.approx(1.0, abs=1e-5)
 
 
-def test_checkpoint_alone_gives_the_same_answer(model_files, make_video, tmp_path):
-    """--weights-from-checkpoint ignores the weight files of the config (here: the hard prompt)."""
+def test_checkpoint_is_the_source_of_truth(model_files, make_video, tmp_path):
+    """A self-contained checkpoint needs none of the config's weight files (here: the hard prompt)."""
     config, checkpoint, hard_prompt = model_files
     video = make_video('clip.mp4', num_frames=12)
-    args = [video, '--config', config, '--checkpoint', checkpoint, '--classes', ','.join(CLASSES)]
+    args = ['--checkpoint', checkpoint, '--classes', ','.join(CLASSES)]
     tool = _load_tool()
-    with_files = tool.main(args)
+    with_files = tool.main([video, '--config', config, *args])
     moved = tmp_path / 'config_without_files.py'
     moved.write_text(open(config).read().replace(hard_prompt, str(tmp_path / 'gone.pt')))
-    with pytest.raises(FileNotFoundError, match='gone.pt'):
-        tool.main([video, '--config', str(moved), *args[3:]])
-    alone = tool.main([video, '--config', str(moved), *args[3:], '--weights-from-checkpoint'])
+    alone = tool.main([video, '--config', str(moved), *args])
     assert [n for n, _ in alone] == [n for n, _ in with_files]
     assert [p for _, p in alone] == pytest.approx([p for _, p in with_files], abs=1e-6)
+
+
+def test_checkpoint_loads_strictly(model_files, make_video, tmp_path):
+    config, checkpoint, _ = model_files
+    video = make_video('clip.mp4', num_frames=12)
+    state = torch.load(checkpoint, weights_only=True)['state_dict']
+    del state['backbone.prompt']
+    state['cls_head.extra'] = torch.zeros(1)
+    broken = tmp_path / 'broken.pth'
+    torch.save(dict(state_dict=state, meta=dict()), broken)
+    with pytest.raises(RuntimeError, match=r'(?s)broken.pth does not fit the model of .*tiny.py.*'
+                                           r'unexpected key.*cls_head.extra.*missing keys.*backbone.prompt'):
+        _load_tool().main([video, '--config', config, '--checkpoint', str(broken), '--classes', 'a,b'])
+
+
+def test_small_checkpoint_takes_the_config_clip_weights_and_checks_them(model_files, make_video, tmp_path):
+    """A small checkpoint (trained parameters only) is refused when the config's CLIP weights are not the ones
+    it was trained with: here the config builds a random CLIP (weights=None), a new one at every build."""
+    from mmaction.registry import MODELS
+    from mmengine.config import Config
+    from mmengine.registry import DefaultScope
+    config, _, _ = model_files
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        model = MODELS.build(Config.fromfile(config).model)
+    small = tmp_path / 'small.pth'
+    torch.save(dict(state_dict=model.small_state_dict(model.state_dict()), meta=dict()), small)
+    video = make_video('clip.mp4', num_frames=12)
+    with pytest.raises(RuntimeError, match='small checkpoint.*clip.weights'):
+        _load_tool().main([video, '--config', config, '--checkpoint', str(small), '--classes', 'a,b'])
 
 
 @pytest.mark.parametrize('name', ['demo.mp4', 'test.avi', 'ntu_sample.avi'])

@@ -66,3 +66,9 @@ def test_stock_train_and_test_scripts_on_our_config(tiny_demo_world, tmp_path, m
     np.testing.assert_allclose(stock_scores, our_scores, atol=1e-6)
     # the metric we report is the top-1 of these very scores (all 24 clips, base and novel together)
     assert metrics['b2n/all_top1'] == pytest.approx(float((stock_scores.argmax(1) == labels).mean()))
+    # --amp: MMEngine's TestLoop autocast (bfloat16 on a CPU); float32 scores within bf16 rounding
+    amp_dump = str(tmp_path / 'amp.pkl')
+    test_tool.main([CONFIG, checkpoint, '--work-dir', str(tmp_path / 'amp_test'), '--dump', amp_dump, '--amp',
+                    '--cfg-options', *TINY])
+    amp_scores, _ = scores(amp_dump)
+    assert amp_scores.dtype == np.float32 and np.abs(amp_scores - our_scores).max() < 0.05

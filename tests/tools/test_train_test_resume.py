@@ -153,3 +153,13 @@ def test_test_tool_refuses_an_untrusted_checkpoint(trained, tools_test, tmp_path
         tools_test.main([toy_recognizer_config, ckpt, '--work-dir', str(tmp_path)])
     assert '`io.open`' in str(err.value) and TRUST_ENV in str(err.value)
     assert not marker.exists()
+
+
+def test_test_tool_show_dir(trained, tools_test, tmp_path, toy_recognizer_config):
+    """MMAction2's --show-dir writes the frames of every --interval-th sample ([V, C, T, H, W] inputs drawn
+    as their first clip)."""
+    tools_test.main([toy_recognizer_config, osp.join(trained[0], 'epoch_2.pth'), '--work-dir', str(tmp_path),
+                     '--show-dir', str(tmp_path / 'vis'), '--interval', '3',
+                     '--cfg-options', 'experiment_name=toy_vis'])
+    frames = glob.glob(str(tmp_path / 'vis' / '**' / '*.png'), recursive=True)
+    assert len(frames) == 2 * 4, frames  # videos 0 and 3 of 6, 4 frames each

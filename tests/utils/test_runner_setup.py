@@ -89,3 +89,15 @@ def test_test_views_flag_rewrites_the_test_pipeline(toy_recognizer_config, tmp_p
     assert 'ThreeCrop' in pipeline('--views', '2x3') and 'SegmentClips' in pipeline('--views', '2x3')
     with pytest.raises(ValueError):
         pipeline('--views', '2by3')
+
+
+def test_test_amp_and_show_flags(toy_recognizer_config, tmp_path):
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'')
+    cfg = build_test_config(build_test_parser().parse_args(
+        [toy_recognizer_config, str(ckpt), '--amp', '--show-dir', str(tmp_path / 'vis'), '--interval', '5']))
+    assert cfg.test_cfg == dict(type='TestLoop', fp16=True)
+    assert cfg.default_hooks.visualization == dict(type='ClipVisualizationHook', enable=True, show=False,
+                                                   wait_time=2, out_dir=str(tmp_path / 'vis'), interval=5)
+    plain = build_test_config(build_test_parser().parse_args([toy_recognizer_config, str(ckpt)]))
+    assert 'fp16' not in plain.test_cfg and 'visualization' not in plain.default_hooks
