@@ -11,7 +11,12 @@ default_hooks = dict(
     timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=20, ignore_last=False),
     param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3),
+    # Small checkpoints (trained parameters + fingerprint of the frozen CLIP weights, which are re-read
+    # from clip.weights); full_checkpoint=True writes self-contained ones (docs/performance.md).
+    checkpoint=dict(type='SmallCheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3,
+                    full_checkpoint=False),
+    # No anchor clips are decoded when the model skips an inert anchor term (released one-name setting).
+    inert_anchor=dict(type='InertAnchorHook'),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     sync_buffers=dict(type='SyncBuffersHook'))
 

@@ -121,8 +121,12 @@ class AnchorSetDataset:
         if len(keep) < len(self.anchor_dataset):
             self._subset_anchors(keep)
         if len(self.anchor_dataset) == 0:
-            raise ValueError('AnchorSetDataset: no anchor clips left (empty anchor list, or every clip '
-                             'is in the evaluation lists)')
+            source = getattr(self.anchor_dataset, 'ann_file', None) or type(self.anchor_dataset).__name__
+            why = (f'the leakage guard dropped all {len(self.leaked_anchors)} (every clip is in '
+                   f'{", ".join(self.eval_ann_files)})' if self.leaked_anchors else 'the anchor list is empty')
+            raise ValueError(f'AnchorSetDataset: no anchor clips left from {source}: {why}. Give anchor clips '
+                             'that are not in the evaluation lists, or train without anchors '
+                             '(train_dataloader.batch_sampler.num_anchors=0)')
         self._fully_initialized = True
 
     def _anchor_filename(self, idx: int) -> str:

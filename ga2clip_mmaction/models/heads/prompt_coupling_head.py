@@ -9,6 +9,7 @@ from mmaction.registry import MODELS
 from ...utils.io import resolve_class_names
 from ..clip_text import CLIPTextTower
 from ..clip_weights import build_clip
+from ..prompt_utils import autocast_off
 from .text_prompt_learner import TextPromptLearner
 
 
@@ -21,8 +22,12 @@ class PromptCouplingHead(BaseHead):
     ``1 .. language_depth-1``, by that block's prompts. Class features are the EOT token projected; logits are
     ``exp(logit_scale) * cos(video, class)``. CLIP's text weights (``self.text``) are frozen.
 
-    In evaluation (grad disabled) the class features are cached and recomputed only when the class names or
-    any prompt parameter/buffer changes, so repeated test batches run the text tower once.
+    In evaluation (grad disabled) the class features are cached (in float32) and recomputed only when the class
+    names, any prompt parameter/buffer or the autocast state changes; the cache is also dropped explicitly on
+    ``load_state_dict``, on every ``train()``/``eval()`` call (MMEngine's loops call ``eval()`` after
+    ``EMAHook`` swaps in the averaged parameters with ``.data.copy_``, which bumps no version counter) and by
+    :meth:`invalidate_cache`. Repeated test batches run the text tower once. Cosine logits are computed in
+    float32 also under autocast (``100 * cos`` in bf16 is quantised to ~0.2).
 
     Args:
         classnames (str | Sequence[str]): Class names, or a class-name file (``id,name`` csv or one per line).
@@ -60,7 +65,8 @@ class PromptCouplingHead(BaseHead):
                  topk: Tuple[int, ...] = (1, 5),
                  init_cfg: Optional[Dict] = None) -> None:
         names = resolve_class_names(classnames, key='cls_head.classnames')
-        text = CLIPTextTower(build_clip(**clip))
+        arch = clip.get('arch')
+        text = CLIPTextTower(build_clip(**clip), tokenizer=arch if isinstance(arch, str) else None)
         num_layers = len(text.transformer.resblocks)
         if language_depth > num_layers:
             raise ValueError(f'cls_head.language_depth={language_depth} exceeds the {num_layers} '
@@ -75,12 +81,23 @@ class PromptCouplingHead(BaseHead):
         self.grad_checkpointing = grad_checkpointing
         self.emulate_fp16_prompt_grads = emulate_fp16_prompt_grads
         self.placeholder = ' '.join(['X'] * self.prompt_learner.num_tokens)
-        self.text_encoder_calls = 0  # how often the class features were computed (for tests/profiling)
         self._cache: Optional[Tuple[tuple, torch.Tensor]] = None
+        self._frozen_cache: Dict[tuple, torch.Tensor] = {}
         self.set_class_names(names)
+        self.register_load_state_dict_post_hook(lambda module, incompatible: module.invalidate_cache())
 
     def init_weights(self) -> None:
         """Keep CLIP weights and the N(0, std) prompt init."""
+
+    def invalidate_cache(self) -> None:
+        """Drop the cached class and frozen-prompt text features (recomputed on next use)."""
+        self._cache = None
+        self._frozen_cache = {}
+
+    def train(self, mode: bool = True) -> 'PromptCouplingHead':
+        """Switch train/eval mode and drop the feature caches (see the class docstring)."""
+        self.invalidate_cache()
+        return super().train(mode)
 
     # ------------------------------------------------------------------ class names and prompts
     def class_prompt(self, name: str) -> str:
@@ -141,30 +158,58 @@ class PromptCouplingHead(BaseHead):
         """Fingerprint of everything the class features depend on (in-place updates bump versions)."""
         tensors = list(self.prompt_learner.parameters()) + list(self.prompt_learner.buffers()) + \
             [p for p in self.text.parameters() if p.requires_grad]
-        return (id(self.class_tokens), self.training) + tuple(
+        device = self.class_tokens.device.type
+        autocast = (torch.is_autocast_enabled(device), torch.get_autocast_dtype(device)) \
+            if torch.is_autocast_enabled(device) else (False, )
+        return (id(self.class_tokens), self.training, autocast) + tuple(
             (id(t), t._version, t.device) for t in tensors)
 
     def class_features(self) -> torch.Tensor:
         """Class text features ``[C, D]`` (not normalised); cached while gradients are disabled."""
         if torch.is_grad_enabled():
             self._cache = None
-            self.text_encoder_calls += 1
             return self.encode_prompted_tokens(self.class_tokens)
         key = self._state_key()
         if self._cache is None or self._cache[0] != key:
-            self.text_encoder_calls += 1
-            self._cache = (key, self.encode_prompted_tokens(self.class_tokens))
+            self._cache = (key, self.encode_prompted_tokens(self.class_tokens).float())
         return self._cache[1]
 
+    def frozen_text_features(self, prompts: Sequence[str]) -> torch.Tensor:
+        """Plain (prompt-free) CLIP text features ``[len(prompts), D]`` of prompt strings, no grad, cached.
+
+        Used for the anchor prompts; recomputed only if a text-tower weight changes (``freeze`` policies that
+        train the text tower) or the cache is invalidated.
+
+        Args:
+            prompts (Sequence[str]): Full prompt strings (e.g. ``'a video of a person else.'``).
+
+        Returns:
+            Tensor: float32, not normalised.
+        """
+        key = (tuple(prompts), ) + tuple((id(p), p._version, p.device) for p in self.text.parameters())
+        if key not in self._frozen_cache:
+            with torch.no_grad():
+                self._frozen_cache = {key: self.text.encode_text(list(prompts)).float()}
+        return self._frozen_cache[key]
+
     def cosine(self, video_emb: torch.Tensor, text_feats: Optional[torch.Tensor] = None) -> torch.Tensor:
-        """Unscaled cosine similarities ``[N, C]`` between video embeddings and class features."""
+        """Unscaled cosine similarities ``[N, C]`` in float32 (also under autocast).
+
+        Args:
+            video_emb (Tensor): ``[N, D]`` video embeddings (any float dtype).
+            text_feats (Tensor, optional): ``[C, D]`` class features; :meth:`class_features` when omitted.
+
+        Returns:
+            Tensor: float32 ``[N, C]``.
+        """
         text_feats = self.class_features() if text_feats is None else text_feats
-        return F.normalize(video_emb, dim=-1) @ F.normalize(text_feats, dim=-1).t().to(video_emb.dtype)
+        with autocast_off(video_emb.device.type):
+            return F.normalize(video_emb.float(), dim=-1) @ F.normalize(text_feats.float(), dim=-1).t()
 
     @property
     def logit_scale(self) -> torch.Tensor:
         """``exp(logit_scale)`` of the CLIP model (frozen)."""
-        return self.text.logit_scale.exp()
+        return self.text.logit_scale.float().exp()
 
     def forward(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
         """Scaled cosine logits.

@@ -1,0 +1,159 @@
+"""Bad configs and annotation files fail before training starts, naming the file:line or key and what
+was expected (one test per kind, through tools/train.py or tools/test.py as a user runs them)."""
+import glob
+import os.path as osp
+import re
+
+import pytest
+import torch
+
+from tests.reliability.world import make_world
+
+
+@pytest.fixture
+def world(tmp_path):
+    root = str(tmp_path / 'w')
+    return root, make_world(root, num_train=2, epochs=1)
+
+
+def train(config, *options, work_dir=None):
+    import tools.train
+    argv = [config, '--work-dir', work_dir or osp.join(osp.dirname(config), 'work')]
+    if options:
+        argv += ['--cfg-options', *options]
+    return tools.train.main(argv)
+
+
+def fails(match, config, *options, error=ValueError):
+    with pytest.raises(error, match=match) as err:
+        train(config, *options)
+    assert not glob.glob(osp.join(osp.dirname(config), 'work', 'epoch_*.pth'))  # nothing trained
+    return str(err.value)
+
+
+def test_label_beyond_the_class_name_file(world):
+    root, config = world
+    with open(osp.join(root, 'train.txt'), 'a') as f:
+        f.write('train_0.mp4 3\n')
+    fails(re.escape(f'{root}/train.txt:3: label 3 but model.cls_head.classnames has 3 classes '
+                    '(labels are 0-based indices into that list), in train_dataloader'), config)
+
+
+def test_class_name_file_with_a_duplicate(world):
+    root, config = world
+    open(osp.join(root, 'classes.txt'), 'w').write('red square\ngreen circle\nred square\n')
+    fails(re.escape(f"{root}/classes.txt:3: class name 'red square' repeats line 1"), config)
+
+
+def test_class_name_file_with_a_blank_line(world):
+    root, config = world
+    open(osp.join(root, 'classes.txt'), 'w').write('red square\n\ngreen circle\nblue triangle\n')
+    fails(re.escape(f'{root}/classes.txt:2: blank line between class names'), config)
+
+
+def test_base_novel_overlap_in_a_b2n_config(world):
+    root, config = world
+    open(osp.join(root, 'novel.txt'), 'w').write('yellow star\ngreen circle\n')
+    open(config, 'a').write(f"custom_hooks = [dict(type='ClassNamesHook', test=['{root}/classes.txt', "
+                            f"'{root}/novel.txt'])]\n")
+    fails(re.escape(f"custom_hooks.ClassNamesHook.test: base/novel overlap: 'green circle' is at "
+                    f'{root}/classes.txt:2 and {root}/novel.txt:2'), config)
+
+
+def test_hard_prompt_of_the_wrong_shape(world):
+    root, config = world
+    torch.save({'hard_prompt': torch.zeros(4, 64)}, osp.join(root, 'hard_prompt.pt'))
+    fails(re.escape(f'{root}/hard_prompt.pt: hard prompt must be a tensor of shape (2, 64) '
+                    '(language_ctx x text width), got (4, 64)'), config)
+
+
+def test_anchor_set_empty_after_the_leakage_guard(world):
+    root, config = world
+    open(osp.join(root, 'anchors.txt'), 'w').write('test_0.mp4 0\ntest_1.mp4 1\n')
+    fails(re.escape(f'AnchorSetDataset: no anchor clips left from {root}/anchors.txt: the leakage guard '
+                    f'dropped all 2 (every clip is in {root}/test.txt)'), config,
+          'train_dataloader.dataset.leakage=drop')
+
+
+def test_num_anchors_0_means_anchors_off(world):
+    """As documented in configs/README.md: the run trains without the anchor term."""
+    root, config = world
+    runner = train(config, 'train_dataloader.batch_sampler.num_anchors=0')
+    assert runner.iter == 1
+    model = runner.model
+    assert model.anchor_loss is None
+    (log, ) = glob.glob(osp.join(runner.log_dir, '*.log'))
+    text = open(log).read()
+    assert 'loss_cls' in text and 'loss_anchor' not in text
+
+
+def test_anchor_term_without_anchor_clips(world):
+    _, config = world
+    fails(re.escape('model.anchor_loss is set but no anchor clips reach the model '
+                    '(train_dataloader.batch_sampler is None, not AnchorBatchSampler)'), config,
+          'train_dataloader.batch_sampler=None')
+
+
+def test_anchor_clips_for_no_anchor_term(world):
+    _, config = world
+    fails(re.escape('train_dataloader.batch_sampler.num_anchors=1 decodes 1 anchor clip(s) per batch but '
+                    'model.anchor_loss is None (no anchor term uses them)'), config, 'model.anchor_loss=None')
+
+
+def test_classnames_none(world):
+    _, config = world
+    fails(re.escape('model.cls_head.classnames is None: expected a class-name file'), config,
+          'model.cls_head.classnames=None')
+
+
+def test_prob_view_average_with_base_novel_metric_is_refused_at_test_time(world, tmp_path):
+    import tools.test
+    root, config = world
+    open(config, 'a').write("test_evaluator = dict(type='BaseNovelMetric', num_base_classes=2)\n")
+    ckpt = str(tmp_path / 'c.pth')
+    torch.save({'state_dict': {}}, ckpt)
+    with pytest.raises(ValueError, match=re.escape(
+            "model.view_average='prob' with BaseNovelMetric (test_evaluator): the softmax over all base + "
+            'novel classes is averaged over views before the metric slices it')):
+        tools.test.main([config, ckpt, '--work-dir', str(tmp_path / 'wd'), '--cfg-options',
+                         'model.view_average=prob'])
+
+
+@pytest.mark.parametrize('option, match', [
+    ('model.cls_head.coupling=nope', "cls_head.coupling: unknown coupling 'nope'; choose from"),
+    ('model.anchor_loss.mode=nope', "anchor_loss.mode must be one of ('official', 'kl', 'negative'), got 'nope'"),
+    ('model.temporal_pooling=nope', "model.temporal_pooling: unknown type 'nope'; choose from"),
+    ("model.temporal_pooling.type='nope'", "model.temporal_pooling: unknown type 'nope'; choose from"),
+])
+def test_unknown_names(world, option, match):
+    _, config = world
+    if option.startswith('model.temporal_pooling.type'):  # the dict form of docs/design.md
+        open(config, 'a').write("model.update(temporal_pooling=dict(type='nope'))\n")
+        option = 'model.cls_head.coupling=concat_mlp'
+    fails(re.escape(match), config, option, error=(KeyError, ValueError))
+
+
+def test_temporal_pooling_as_a_dict_as_documented(world):
+    """docs/design.md: ``temporal_pooling=dict(type='transformer', num_layers=...)``."""
+    _, config = world
+    open(config, 'a').write("model.update(temporal_pooling=dict(type='transformer', num_layers=1))\n")
+    runner = train(config)
+    assert type(runner.model.temporal_pooling).__name__ == 'TemporalTransformerPooling'
+    assert runner.iter == 1
+
+
+def test_the_hook_checks_runs_started_without_our_tools(world, tmp_path):
+    """MMAction2's own train.py builds the Runner from the config: ConfigCheckHook stops it in before_run."""
+    from mmengine.config import Config
+    from mmengine.runner import Runner
+    from ga2clip_mmaction.utils.config_checks import ConfigError
+    _, config = world
+    cfg = Config.fromfile(config)
+    cfg.work_dir = str(tmp_path / 'stock')
+    cfg.custom_hooks = [dict(type='ConfigCheckHook')]
+    cfg.train_dataloader.batch_sampler.num_anchors = 0
+    runner = Runner.from_cfg(cfg)
+    with pytest.raises(ConfigError, match=re.escape('train_dataloader.batch_sampler.num_anchors=0). For anchors off '
+                                                    'also set model.anchor_loss=None')):
+        runner.train()
+    assert runner.iter == 0
