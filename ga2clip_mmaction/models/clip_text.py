@@ -1,9 +1,9 @@
 """The CLIP text tower of an open_clip model, driven from outside with optional deep prompts."""
-from typing import List, Optional, Sequence
+from typing import Callable, List, Optional, Sequence
 
+import open_clip
 import torch
 from open_clip.model import CLIP
-from open_clip.tokenizer import SimpleTokenizer
 from torch import nn
 
 from .prompt_utils import expand_prompt, run_block
@@ -15,11 +15,17 @@ class CLIPTextTower(nn.Module):
     The submodules keep open_clip's names (``token_embedding``, ``positional_embedding``, ``transformer``,
     ``ln_final``, ``text_projection``, ``logit_scale``), so CLIP state dicts map one to one.
 
+    Sequences are cut after the last EOT token of the batch before they enter the blocks: with the causal
+    mask and EOT pooling nothing after it can change the features (exact, see :meth:`encode`).
+
     Args:
         clip (CLIP): The model whose text tower to take (its image tower is not kept).
+        tokenizer (str | callable, optional): An open_clip model name (``open_clip.get_tokenizer(name)``)
+            or a tokenizer (``texts -> [N, context_length]`` ids). Defaults to None (CLIP's BPE tokenizer,
+            what ``open_clip.get_tokenizer`` gives for OpenAI-style models).
     """
 
-    def __init__(self, clip: CLIP) -> None:
+    def __init__(self, clip: CLIP, tokenizer: Optional[object] = None) -> None:
         super().__init__()
         if getattr(clip, 'text_pool_type', 'argmax') != 'argmax':
             raise TypeError('Only CLIP text towers pooled at the EOT (argmax) token are supported')
@@ -32,7 +38,10 @@ class CLIPTextTower(nn.Module):
         self.register_buffer('attn_mask', clip.attn_mask.clone(), persistent=False)
         self.context_length = self.positional_embedding.shape[0]
         self.width = self.ln_final.weight.shape[0]
-        self.tokenizer = SimpleTokenizer(context_length=self.context_length)
+        if tokenizer is None or isinstance(tokenizer, str):
+            tokenizer = open_clip.get_tokenizer(tokenizer or 'ViT-B-16', context_length=self.context_length)
+        self.tokenizer: Callable = tokenizer
+        self.truncate = True  # cut after the last EOT (exact); False runs all context_length tokens
         self.requires_grad_(False)
 
     def tokenize(self, texts: Sequence[str]) -> torch.Tensor:
@@ -70,9 +79,17 @@ class CLIPTextTower(nn.Module):
 
         Returns:
             Tensor: ``[N, D]`` text features (EOT token, projected), not normalised.
+
+        Only positions ``0 .. max(EOT)`` are run: under the causal mask a position attends to earlier ones only,
+        so the EOT features do not depend on the tokens after it (truncation is exact up to float rounding).
         """
-        x = embeddings + self.positional_embedding.to(embeddings.dtype)
-        mask = self.attn_mask.to(x.dtype)
+        eot = tokens.argmax(dim=-1)
+        if self.truncate:
+            length = int(eot.max()) + 1
+            embeddings = embeddings[:, :length]
+        length = embeddings.shape[1]
+        x = embeddings + self.positional_embedding[:length].to(embeddings.dtype)
+        mask = self.attn_mask[:length, :length].to(x.dtype)
         deep_prompts = deep_prompts or []
         for i, block in enumerate(self.transformer.resblocks):
             if 1 <= i <= len(deep_prompts):
@@ -80,9 +97,9 @@ class CLIPTextTower(nn.Module):
                 end = prompt_start + prompt.shape[0]
                 deep = expand_prompt(prompt, x.shape[0], emulate_fp16_prompt_grads).to(x.dtype)
                 x = torch.cat([x[:, :prompt_start], deep, x[:, end:]], dim=1)
-            x = run_block(block, x, mask, grad_checkpointing)
+            x = run_block(block, x, mask, grad_checkpointing, is_causal=True)
         x = self.ln_final(x)
-        x = x[torch.arange(x.shape[0], device=x.device), tokens.argmax(dim=-1)]
+        x = x[torch.arange(x.shape[0], device=x.device), eot]
         proj = self.text_projection
         return proj(x) if isinstance(proj, nn.Linear) else x @ proj
 

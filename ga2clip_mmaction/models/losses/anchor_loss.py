@@ -11,7 +11,10 @@
 * ``negative``: anchor clips must score the negative prompt(s) above every training class:
   ``-log sum_j softmax([s cos(v_a, t_c)]_c ++ [s cos(v_a, a_j)]_j)_j`` with the frozen features ``a_j``.
 
-Frozen-CLIP text features are computed once (recomputed only if the text tower's weights change in place).
+The loss takes tensors only: the recognizer encodes the anchor prompts (frozen-CLIP features, cached by the head's
+:meth:`~ga2clip_mmaction.models.heads.PromptCouplingHead.frozen_text_features`) and the anchor clips. With
+``official`` mode and one anchor name the term is inert; by default (``skip_inert=True``) the recognizer leaves it
+out and no anchor clip is decoded or forwarded (``skip_inert=False`` computes it as released, bit for bit).
 """
 import warnings
 from typing import Dict, List, Optional, Sequence, Union
@@ -22,6 +25,7 @@ from mmaction.registry import MODELS
 from torch import nn
 
 from ...utils.io import resolve_class_names
+from ..prompt_utils import autocast_off
 
 MODES = ('official', 'kl', 'negative')
 
@@ -39,6 +43,8 @@ class AnchorLoss(nn.Module):
         template (str): Frozen-CLIP prompt template. Defaults to ``'a video of a person {}.'``.
         underscore_to_space (bool): Replace ``_`` in names inside the template (the released code does not).
             Defaults to False.
+        skip_inert (bool): Leave the inert term (``official``, one name) out: no anchor clips are decoded or
+            forwarded. ``False`` computes it as the released code does. Defaults to True.
     """
 
     def __init__(self,
@@ -46,7 +52,8 @@ class AnchorLoss(nn.Module):
                  loss_weight: float = 1.0,
                  anchor_names: Union[str, Sequence[str]] = ('else', ),
                  template: str = 'a video of a person {}.',
-                 underscore_to_space: bool = False) -> None:
+                 underscore_to_space: bool = False,
+                 skip_inert: bool = True) -> None:
         super().__init__()
         if mode not in MODES:
             raise ValueError(f'anchor_loss.mode must be one of {MODES}, got {mode!r}')
@@ -54,6 +61,7 @@ class AnchorLoss(nn.Module):
             raise ValueError(f'anchor_loss.template must contain "{{}}", got {template!r}')
         self.mode = mode
         self.loss_weight = float(loss_weight)
+        self.skip_inert = bool(skip_inert)
         self.anchor_names: List[str] = resolve_class_names(anchor_names)
         self.prompts = [
             template.format(n.replace('_', ' ') if underscore_to_space else n) for n in self.anchor_names
@@ -65,29 +73,26 @@ class AnchorLoss(nn.Module):
             warnings.warn('AnchorLoss(mode="official") with a single anchor name adds the same constant to '
                           'every logit of a row; cross-entropy is invariant to it, so the anchor term has '
                           'no effect (as in the released code). Use C anchor names, or mode "kl"/"negative".')
-        self._frozen_cache: Optional[tuple] = None
+
+    @property
+    def is_inert(self) -> bool:
+        """Whether the term provably changes nothing (``official`` mode with one anchor name)."""
+        return self.mode == 'official' and len(self.anchor_names) == 1
+
+    @property
+    def skipped(self) -> bool:
+        """Whether the recognizer leaves the term out (inert and ``skip_inert``): no anchor clip is needed."""
+        return self.is_inert and self.skip_inert
 
     @property
     def needs_frozen_video(self) -> bool:
         """Whether the loss needs anchor embeddings from the prompt-free (frozen) image tower."""
         return self.mode == 'kl'
 
-    def frozen_text_features(self, head: nn.Module) -> torch.Tensor:
-        """Frozen-CLIP text features of the anchor prompts ``[n_a, D]``, computed once.
-
-        Args:
-            head (nn.Module): The text head (its ``text`` tower is used without prompts).
-
-        Returns:
-            Tensor: Not normalised, no grad.
-        """
-        params = list(head.text.parameters())
-        key = tuple((id(p), p._version, p.device) for p in params)
-        if self._frozen_cache is None or self._frozen_cache[0] != key:
-            with torch.no_grad():
-                feats = head.text.encode_text(self.prompts)
-            self._frozen_cache = (key, feats)
-        return self._frozen_cache[1]
+    @property
+    def needs_tuned_text(self) -> bool:
+        """Whether the loss needs the anchor names encoded by the tuned text prompts."""
+        return self.mode == 'kl'
 
     def check_broadcast(self, num_classes: int) -> None:
         """Refuse anchor counts that cannot broadcast over ``[B, C]`` in official mode."""
@@ -96,57 +101,65 @@ class AnchorLoss(nn.Module):
             raise ValueError(f'AnchorLoss(mode="official"): {n_a} anchor names cannot broadcast over '
                              f'{num_classes} classes; use 1 (released, no effect) or exactly {num_classes}')
 
-    def logit_bias(self, anchor_emb: torch.Tensor, head: nn.Module) -> torch.Tensor:
+    def logit_bias(self, anchor_emb: torch.Tensor, anchor_text: torch.Tensor) -> torch.Tensor:
         """The released anchor term ``alpha * cos(v_anchor, a_j)``, to add to the unscaled cosine logits.
 
         Args:
             anchor_emb (Tensor): ``[A, D]`` anchor video embeddings (tuned model); several anchors are averaged
                 (the released code has exactly one).
-            head (nn.Module): The text head.
+            anchor_text (Tensor): ``[n_a, D]`` frozen-CLIP features of :attr:`prompts`.
 
         Returns:
-            Tensor: ``[1, n_a]``, broadcastable over ``[B, C]``.
+            Tensor: float32 ``[1, n_a]``, broadcastable over ``[B, C]``.
         """
-        self.check_broadcast(head.num_classes)
-        anchors = F.normalize(self.frozen_text_features(head), dim=-1).to(anchor_emb.dtype)
-        cos = F.normalize(anchor_emb, dim=-1) @ anchors.t()
-        return self.loss_weight * cos.mean(dim=0, keepdim=True)
+        with autocast_off(anchor_emb.device.type):
+            cos = _unit(anchor_emb) @ _unit(anchor_text).t()
+            return self.loss_weight * cos.mean(dim=0, keepdim=True)
 
     def forward(self,
                 anchor_emb: torch.Tensor,
-                head: nn.Module,
+                anchor_text: torch.Tensor,
+                logit_scale: torch.Tensor,
                 class_features: Optional[torch.Tensor] = None,
+                tuned_anchor_text: Optional[torch.Tensor] = None,
                 frozen_anchor_emb: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
-        """The ``kl`` or ``negative`` anchor loss.
+        """The ``kl`` or ``negative`` anchor loss (tensors in, tensors out; computed in float32).
 
         Args:
             anchor_emb (Tensor): ``[A, D]`` anchor video embeddings of the tuned model.
-            head (nn.Module): The text head (tuned prompts and frozen tower).
-            class_features (Tensor, optional): ``[C, D]`` training class features (``negative``); computed by
-                the head when omitted.
+            anchor_text (Tensor): ``[n_a, D]`` frozen-CLIP features of :attr:`prompts`.
+            logit_scale (Tensor): ``exp(logit_scale)`` of CLIP.
+            class_features (Tensor, optional): ``[C, D]`` training class features (``negative``).
+            tuned_anchor_text (Tensor, optional): ``[n_a, D]`` features of :attr:`anchor_names` under the tuned
+                text prompts, built like the class prompts (``kl``).
             frozen_anchor_emb (Tensor, optional): ``[A, D]`` anchor embeddings of the prompt-free image tower
                 (``kl``).
 
         Returns:
             dict[str, Tensor]: ``{'loss_anchor': weighted loss}``.
         """
-        scale = head.logit_scale
-        frozen_text = F.normalize(self.frozen_text_features(head), dim=-1).to(anchor_emb.dtype)
-        v = F.normalize(anchor_emb, dim=-1)
-        if self.mode == 'kl':
-            if frozen_anchor_emb is None:
-                raise ValueError('AnchorLoss(mode="kl") needs frozen_anchor_emb')
-            target = F.softmax(scale * F.normalize(frozen_anchor_emb, dim=-1) @ frozen_text.t(), dim=-1)
-            tuned_text = F.normalize(head.encode_prompted(self.anchor_names), dim=-1).to(v.dtype)
-            log_q = F.log_softmax(scale * v @ tuned_text.t(), dim=-1)
-            loss = F.kl_div(log_q, target.detach(), reduction='batchmean')
-        elif self.mode == 'negative':
-            if class_features is None:
-                class_features = head.class_features()
-            classes = F.normalize(class_features, dim=-1).to(v.dtype)
-            logits = scale * v @ torch.cat([classes, frozen_text], dim=0).t()
-            neg = logits[:, classes.shape[0]:]
-            loss = (torch.logsumexp(logits, dim=-1) - torch.logsumexp(neg, dim=-1)).mean()
-        else:
-            raise RuntimeError('mode "official" acts through logit_bias(), not as a separate loss')
+        with autocast_off(anchor_emb.device.type):
+            scale = logit_scale.float()
+            frozen_text = _unit(anchor_text)
+            v = _unit(anchor_emb)
+            if self.mode == 'kl':
+                if frozen_anchor_emb is None or tuned_anchor_text is None:
+                    raise ValueError('AnchorLoss(mode="kl") needs frozen_anchor_emb and tuned_anchor_text')
+                target = F.softmax(scale * _unit(frozen_anchor_emb) @ frozen_text.t(), dim=-1)
+                log_q = F.log_softmax(scale * v @ _unit(tuned_anchor_text).t(), dim=-1)
+                loss = F.kl_div(log_q, target.detach(), reduction='batchmean')
+            elif self.mode == 'negative':
+                if class_features is None:
+                    raise ValueError('AnchorLoss(mode="negative") needs class_features')
+                classes = _unit(class_features)
+                logits = scale * v @ torch.cat([classes, frozen_text], dim=0).t()
+                neg = logits[:, classes.shape[0]:]
+                loss = (torch.logsumexp(logits, dim=-1) - torch.logsumexp(neg, dim=-1)).mean()
+            else:
+                raise RuntimeError('mode "official" acts through logit_bias(), not as a separate loss')
         return {'loss_anchor': self.loss_weight * loss}
+
+
+def _unit(x: torch.Tensor) -> torch.Tensor:
+    """L2-normalised float32 copy of ``x`` along the last axis."""
+    return F.normalize(x.float(), dim=-1)

@@ -1,16 +1,25 @@
 """GA2-CLIP recognizer: backbone -> temporal pooling -> prompt-coupling head (+ anchor loss)."""
-from typing import Dict, Optional, Sequence, Tuple, Union
+import contextlib
+import hashlib
+from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
 from mmaction.utils import OptSampleList, SampleList
+from mmengine.logging import print_log
 from torch import nn
 
 from ...registry import FREEZE_POLICIES, TEMPORAL_POOLINGS
+from ..clip_weights import shared_clip_builds
 from ..necks import TemporalTransformerPooling
 from . import freeze_policies  # noqa: F401  (registers the policies)
+
+#: State-dict key of the frozen-weight fingerprint that small checkpoints carry.
+FINGERPRINT_KEY = 'frozen_fingerprint'
+#: ``test_cfg.precision`` values and their autocast dtypes.
+TEST_PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 VIEW_AVERAGES = ('feature', 'score', 'prob')
 
@@ -36,7 +45,9 @@ class GA2CLIPRecognizer(BaseRecognizer):
             released), ``'score'`` (mean logits) or ``'prob'`` (mean softmax). Defaults to ``'feature'``.
         neck (dict, optional): Module applied to the pooled video embedding. Defaults to None.
         train_cfg (dict, optional): Unused, for MMAction2 compatibility.
-        test_cfg (dict, optional): Unused, for MMAction2 compatibility.
+        test_cfg (dict, optional): ``max_testing_views`` (views per backbone pass at test time, MMAction2's
+            key; default all at once) and ``precision`` (``'fp32'`` default, ``'bf16'`` or ``'fp16'``: the
+            test-time backbone runs under autocast; logits stay float32). Defaults to None.
         data_preprocessor (dict, optional): Data preprocessor config.
 
     Shapes:
@@ -62,8 +73,16 @@ class GA2CLIPRecognizer(BaseRecognizer):
             raise ValueError(f'model.view_average must be one of {VIEW_AVERAGES}, got {view_average!r}')
         if data_preprocessor is None:
             data_preprocessor = dict(type='ActionDataPreprocessor', format_shape='NCTHW')
-        super().__init__(backbone=backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
-                         test_cfg=test_cfg, data_preprocessor=data_preprocessor)
+        test_cfg = dict(test_cfg or {})
+        if test_cfg.get('precision', 'fp32') not in TEST_PRECISIONS:
+            raise ValueError(f'model.test_cfg.precision must be one of {sorted(TEST_PRECISIONS)}, '
+                             f'got {test_cfg["precision"]!r}')
+        views = test_cfg.get('max_testing_views')
+        if views is not None and (not isinstance(views, int) or views < 1):
+            raise ValueError(f'model.test_cfg.max_testing_views must be a positive int, got {views!r}')
+        with shared_clip_builds():  # backbone and head take their towers from one CLIP build
+            super().__init__(backbone=backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
+                             test_cfg=test_cfg, data_preprocessor=data_preprocessor)
         self.temporal_pooling = self._build_pooling(temporal_pooling)
         self.anchor_loss = MODELS.build(anchor_loss) if anchor_loss is not None else None
         if self.anchor_loss is not None:
@@ -78,6 +97,14 @@ class GA2CLIPRecognizer(BaseRecognizer):
         if view_average != 'feature':
             self.cls_head.average_clips = view_average  # BaseHead.average_clip does 'score' / 'prob'
         self.apply_freeze_policy()
+        self._fingerprint: Optional[Tuple[tuple, str]] = None
+        self._inert_logged = False
+        self.register_load_state_dict_pre_hook(GA2CLIPRecognizer._fill_frozen_weights)
+
+    @property
+    def anchor_term_skipped(self) -> bool:
+        """Whether the anchor term is inert and left out (no anchor clips needed, see :class:`AnchorLoss`)."""
+        return self.anchor_loss is not None and self.anchor_loss.skipped
 
     def _build_pooling(self, cfg: Union[str, Dict]) -> nn.Module:
         """Build the temporal pooling from a ``TEMPORAL_POOLINGS`` name or a MODELS config."""
@@ -131,11 +158,18 @@ class GA2CLIPRecognizer(BaseRecognizer):
                              f'got {tuple(inputs.shape)}')
         b, v = inputs.shape[:2]
         x = inputs.flatten(0, 1)
+        chunk = self.test_cfg.get('max_testing_views') if not torch.is_grad_enabled() else None
+        chunks = x.split(chunk) if chunk else (x, )
+        emb = torch.cat([self._embed_chunk(c, prompts) for c in chunks])
+        return emb.view(b, v, -1)
+
+    def _embed_chunk(self, x: torch.Tensor, prompts: bool) -> torch.Tensor:
+        """Backbone -> temporal pooling -> neck of clips ``[N, C, T, H, W]``: ``[N, D]``."""
         feats = self.backbone(x) if prompts else self.backbone(x, prompts=False)
         emb = self._pool_frames(feats)
         if self.with_neck:
             emb = self.neck(emb)
-        return emb.view(b, v, -1)
+        return emb
 
     def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck', **kwargs) -> Tuple:
         """Per-view video embeddings ``[B * V, D]`` and ``dict(num_views=V)`` (MMAction2 convention)."""
@@ -161,7 +195,13 @@ class GA2CLIPRecognizer(BaseRecognizer):
             dict[str, Tensor]: ``loss_cls``, top-k accuracies and, with anchors, ``loss_anchor`` (kl/negative).
         """
         head = self.cls_head
-        use_anchor = self.anchor_loss is not None
+        use_anchor = self.anchor_loss is not None and not self.anchor_term_skipped
+        if self.anchor_term_skipped and not self._inert_logged:
+            self._inert_logged = True
+            print_log('The anchor term is inert (mode "official", one anchor name: a constant per logit row) '
+                      'and is skipped; anchor clips are neither needed nor forwarded. Set '
+                      'model.anchor_loss.skip_inert=False to compute it as the released code does.',
+                      logger='current')
         if use_anchor and anchor_inputs is None:
             raise ValueError('model.anchor_loss is set but the batch has no anchor clips: wrap the train '
                              'dataset in AnchorSetDataset and use batch_sampler=AnchorBatchSampler')
@@ -173,16 +213,35 @@ class GA2CLIPRecognizer(BaseRecognizer):
         cos = head.cosine(main, text_feats)
         losses: Dict[str, torch.Tensor] = {}
         if use_anchor:
-            if self.anchor_loss.mode == 'official':
-                cos = cos + self.anchor_loss.logit_bias(anchors, head)
-            else:
-                frozen = None
-                if self.anchor_loss.needs_frozen_video:
-                    with torch.no_grad():
-                        frozen = self.embed(anchor_inputs, prompts=False).mean(dim=1)
-                losses.update(self.anchor_loss(anchors, head, text_feats, frozen))
+            losses, cos = self._anchor_term(anchors, anchor_inputs, text_feats, cos)
         losses.update(head.loss_by_feat(head.logit_scale * cos, data_samples))
         return losses
+
+    def _anchor_term(self, anchors: torch.Tensor, anchor_inputs: torch.Tensor, text_feats: torch.Tensor,
+                     cos: torch.Tensor) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
+        """Encode what the anchor loss needs and apply it.
+
+        Args:
+            anchors (Tensor): ``[A, D]`` anchor embeddings (tuned model).
+            anchor_inputs (Tensor): ``[A, V, C, T, H, W]`` anchor clips (for the frozen tower in ``kl``).
+            text_feats (Tensor): ``[C, D]`` class features.
+            cos (Tensor): ``[B, C]`` float32 cosine logits of the main clips.
+
+        Returns:
+            tuple: ``losses`` (``loss_anchor`` for kl/negative) and the (official: biased) cosine logits.
+        """
+        head, loss = self.cls_head, self.anchor_loss
+        anchor_text = head.frozen_text_features(loss.prompts)
+        if loss.mode == 'official':
+            return {}, cos + loss.logit_bias(anchors, anchor_text)
+        frozen = tuned = None
+        if loss.needs_frozen_video:
+            with torch.no_grad():
+                frozen = self.embed(anchor_inputs, prompts=False).mean(dim=1)
+        if loss.needs_tuned_text:
+            tuned = head.encode_prompted(loss.anchor_names)
+        return loss(anchors, anchor_text, head.logit_scale, class_features=text_feats,
+                    tuned_anchor_text=tuned, frozen_anchor_emb=frozen), cos
 
     # ------------------------------------------------------------------ test
     def merge_views(self, emb: torch.Tensor) -> torch.Tensor:
@@ -205,11 +264,18 @@ class GA2CLIPRecognizer(BaseRecognizer):
         Returns:
             list[ActionDataSample]: The samples with predictions.
         """
-        probs = self.merge_views(self.embed(inputs))
+        probs = self.merge_views(self._test_embed(inputs))
         for sample, score in zip(data_samples, probs):
             sample.set_pred_score(score)
             sample.set_pred_label(score.argmax(dim=-1, keepdim=True))
         return data_samples
+
+    def _test_embed(self, inputs: torch.Tensor) -> torch.Tensor:
+        """:meth:`embed` under the autocast of ``test_cfg.precision`` (float32 embeddings out)."""
+        dtype = TEST_PRECISIONS[self.test_cfg.get('precision', 'fp32')]
+        ctx = torch.autocast(inputs.device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
+        with ctx:
+            return self.embed(inputs).float()
 
     def _forward(self, inputs: torch.Tensor, stage: str = 'backbone', **kwargs) -> torch.Tensor:
         """``mode='tensor'``: logits ``[B, C]`` of the view-averaged embeddings."""
@@ -218,6 +284,71 @@ class GA2CLIPRecognizer(BaseRecognizer):
     def trainable_parameter_count(self) -> int:
         """Number of parameters that receive gradients."""
         return sum(p.numel() for p in self.parameters() if p.requires_grad)
+
+    # ------------------------------------------------------------------ small checkpoints
+    def frozen_parameter_names(self) -> List[str]:
+        """State-dict names of the frozen parameters (the CLIP weights re-read from ``clip.weights``)."""
+        return [name for name, p in self.named_parameters() if not p.requires_grad]
+
+    def frozen_fingerprint(self) -> str:
+        """A digest (blake2b, hex) of the names, shapes, dtypes and values of the frozen parameters.
+
+        Small checkpoints store it, so loading one into a model built from other frozen weights (another
+        ``clip.weights`` file) is refused. Cached until a frozen parameter changes in place.
+        """
+        params = [(n, p) for n, p in self.named_parameters() if not p.requires_grad]
+        key = tuple((n, id(p), p._version) for n, p in params)
+        if self._fingerprint is None or self._fingerprint[0] != key:
+            digest = hashlib.blake2b(digest_size=16)
+            for name, p in params:
+                t = p.detach().cpu().contiguous().reshape(-1)
+                digest.update(f'{name}:{t.dtype}:{tuple(t.shape)};'.encode())
+                digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b'')
+            self._fingerprint = (key, digest.hexdigest())
+        return self._fingerprint[1]
+
+    def small_state_dict(self, state: Dict[str, torch.Tensor], prefix: str = '') -> Dict[str, torch.Tensor]:
+        """Drop the frozen parameters from a state dict of this model and add the fingerprint.
+
+        Args:
+            state (dict[str, Tensor]): ``self.state_dict()`` (possibly with ``prefix`` on every key).
+            prefix (str): Key prefix (``'module.'`` in an EMA state dict). Defaults to ''.
+
+        Returns:
+            dict[str, Tensor]: Trainable parameters, persistent buffers and ``frozen_fingerprint``.
+        """
+        frozen = {prefix + n for n in self.frozen_parameter_names()}
+        small = type(state)((k, v) for k, v in state.items() if k not in frozen)
+        small[prefix + FINGERPRINT_KEY] = torch.frombuffer(
+            bytearray.fromhex(self.frozen_fingerprint()), dtype=torch.uint8).clone()
+        return small
+
+    @staticmethod
+    def _fill_frozen_weights(module: 'GA2CLIPRecognizer', state_dict: dict, prefix: str, *args) -> None:
+        """``load_state_dict`` pre-hook: accept small checkpoints (frozen weights from this model's build).
+
+        A state dict without any frozen parameter is a small checkpoint: its fingerprint must match this
+        model's frozen weights, which then stay as built. Full state dicts load as usual.
+
+        Raises:
+            RuntimeError: The fingerprint does not match (the message says what to do).
+        """
+        stored = state_dict.pop(prefix + FINGERPRINT_KEY, None)
+        frozen = module.frozen_parameter_names()
+        if not frozen or any(prefix + n in state_dict for n in frozen):
+            return
+        if stored is not None:
+            stored_hex = bytes(stored.cpu().to(torch.uint8).tolist()).hex()
+            if stored_hex != module.frozen_fingerprint():
+                raise RuntimeError(
+                    'This checkpoint holds only the trained parameters (a small checkpoint); its frozen CLIP '
+                    'weights had fingerprint ' + stored_hex + ', but the model was built with other frozen '
+                    'weights (' + module.frozen_fingerprint() + '). Build the model with the `clip.weights` '
+                    'file it was trained from, or load a full checkpoint (saved with '
+                    'default_hooks.checkpoint.full_checkpoint=True).')
+        params = dict(module.named_parameters())
+        for name in frozen:
+            state_dict[prefix + name] = params[name].detach()
 
 
 __all__: Sequence[str] = ['GA2CLIPRecognizer', 'FREEZE_POLICIES']

@@ -14,13 +14,13 @@ def prompt_grads(model, samples, anchors, clips):
     return {n: (p.grad.clone() if p.grad is not None else torch.zeros_like(p)) for n, p in named}, losses
 
 
-def anchor_cfg(mode, names, weight=1.0):
-    return dict(type='AnchorLoss', mode=mode, anchor_names=names, loss_weight=weight)
+def anchor_cfg(mode, names, weight=1.0, **kwargs):
+    return dict(type='AnchorLoss', mode=mode, anchor_names=names, loss_weight=weight, **kwargs)
 
 
 def test_official_single_name_warns_and_has_no_effect(build_model, samples, make_clips):
-    with pytest.warns(UserWarning, match='no effect'):
-        model = build_model(anchor_loss=anchor_cfg('official', ['else'], 0.0)).eval()
+    with pytest.warns(UserWarning, match='no effect'):  # computed as released (skip_inert=False)
+        model = build_model(anchor_loss=anchor_cfg('official', ['else'], 0.0, skip_inert=False)).eval()
     anchors = make_clips(1, seed=7)
     g0, l0 = prompt_grads(model, samples, anchors, make_clips)
     model.anchor_loss.loss_weight = 1.0
@@ -68,29 +68,18 @@ def test_kl_is_zero_when_prompts_do_not_change_the_anchor_relations(build_model,
     anchors = make_clips(1, seed=7)
     with torch.no_grad():
         frozen = model.embed(anchors, prompts=False).mean(1)
-    text = loss.frozen_text_features(head)
-    head.encode_prompted = lambda names: text  # tuned text side = frozen text side
-    out = loss(frozen, head, frozen_anchor_emb=frozen)
+    text = head.frozen_text_features(loss.prompts)
+    # tuned text side = frozen text side
+    out = loss(frozen, text, head.logit_scale, tuned_anchor_text=text, frozen_anchor_emb=frozen)
     assert out['loss_anchor'].abs().item() < 1e-6
 
 
 def test_negative_mode_value():
-    class Head:  # minimal head: identity-scaled cosine space
-        logit_scale = torch.tensor(1.0)
-
-        class text:  # noqa: N801
-            @staticmethod
-            def parameters():
-                return []
-
-            @staticmethod
-            def encode_text(prompts):
-                return torch.tensor([[0.0, 1.0]])
-
     loss = AnchorLoss(mode='negative', anchor_names=['else'])
     anchor = torch.tensor([[0.0, 1.0]])
     classes = torch.tensor([[1.0, 0.0], [0.0, -1.0]])
-    out = loss(anchor, Head, class_features=classes)['loss_anchor']
+    negative = torch.tensor([[0.0, 1.0]])  # frozen-CLIP feature of the negative prompt
+    out = loss(anchor, negative, torch.tensor(1.0), class_features=classes)['loss_anchor']
     # logits [cos with classes..., cos with negative] = [0, -1, 1]; loss = -log softmax(...)[2]
     expected = -torch.log_softmax(torch.tensor([0.0, -1.0, 1.0]), 0)[2]
     torch.testing.assert_close(out, expected)
@@ -104,6 +93,34 @@ def test_frozen_text_features_computed_once(build_model, samples, make_clips):
     for _ in range(3):
         model.loss(make_clips(2), samples([0, 1]), anchor_inputs=make_clips(1, seed=7))
     assert len(calls) == 1
+
+
+def test_kl_value_and_float32_under_bf16():
+    loss = AnchorLoss(mode='kl', anchor_names=['a', 'b'])
+    frozen_text = torch.tensor([[1.0, 0.0], [0.0, 1.0]])
+    tuned_text = torch.tensor([[1.0, 0.0], [1.0, 1.0]])
+    v = torch.tensor([[1.0, 0.0]])
+    frozen_v = torch.tensor([[0.0, 1.0]])
+    with torch.autocast('cpu', dtype=torch.bfloat16):
+        out = loss(v.bfloat16(), frozen_text, torch.tensor(2.0), tuned_anchor_text=tuned_text,
+                   frozen_anchor_emb=frozen_v)['loss_anchor']
+    p = torch.softmax(torch.tensor([0.0, 2.0]), 0)  # frozen: cos with frozen_text * scale
+    q = torch.softmax(torch.tensor([2.0, 2.0 / 2 ** 0.5]), 0)  # tuned: cos with tuned_text * scale
+    assert out.dtype == torch.float32
+    torch.testing.assert_close(out, (p * (p.log() - q.log())).sum())
+
+
+def test_inert_term_is_skipped_by_default(build_model, samples, make_clips):
+    skipped = build_model(anchor_loss=anchor_cfg('official', ['else']))
+    released = build_model(anchor_loss=anchor_cfg('official', ['else'], skip_inert=False))
+    assert skipped.anchor_term_skipped and not released.anchor_term_skipped
+    assert not build_model(anchor_loss=anchor_cfg('official', [f'o{i}' for i in range(4)])).anchor_term_skipped
+    # no anchor clips needed; the loss equals the released one (the term is a constant per row)
+    l_skip = skipped.loss(make_clips(2), samples([0, 2]))['loss_cls']
+    l_rel = released.loss(make_clips(2), samples([0, 2]), anchor_inputs=make_clips(1, seed=7))['loss_cls']
+    assert abs(l_skip.item() - l_rel.item()) < 1e-5
+    with pytest.raises(ValueError, match='no anchor clips'):
+        released.loss(make_clips(2), samples([0, 2]))
 
 
 def test_bad_configs_fail_early():

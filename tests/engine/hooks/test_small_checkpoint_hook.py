@@ -1,0 +1,129 @@
+"""Small checkpoints (SmallCheckpointHook) and the inert-anchor switch (InertAnchorHook) through the Runner.
+
+Tiny random CLIP, the released b2n config (official anchor term, one name), 3 videos, batch 2, 2 epochs.
+"""
+import os.path as osp
+
+import pytest
+import torch
+from mmengine.config import Config
+from mmengine.runner import Runner
+
+import ga2clip_mmaction  # noqa: F401
+from ga2clip_mmaction.datasets import AnchorSetDataset
+
+ROOT = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
+PIPELINE = [
+    dict(type='DecordInit'),
+    dict(type='SegmentSample', num_segments=2, test_mode=True),
+    dict(type='DecordDecode'),
+    dict(type='Resize', scale=(32, 32), keep_ratio=False),
+    dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='PackActionInputs')
+]
+
+
+@pytest.fixture
+def run_cfg(tmp_path, make_video):
+    """``run_cfg(work_dir, full=False, skip_inert=True, seed=0)``: a Runner config of the released recipe."""
+    for i in range(3):
+        make_video(f'main/v{i}.mp4', num_frames=4)
+        make_video(f'anchors/a{i}.mp4', num_frames=4)
+    (tmp_path / 'train.txt').write_text('v0.mp4 0\nv1.mp4 1\nv2.mp4 2\n')
+    (tmp_path / 'anchors.txt').write_text('a0.mp4 0\na1.mp4 0\na2.mp4 0\n')
+
+    def _cfg(work_dir, full=False, skip_inert=True, seed=0):
+        cfg = Config.fromfile(osp.join(ROOT, 'configs', 'ga2clip_b2n_hmdb51.py'))
+        clip = dict(arch='GA2-Tiny-Random', weights=None)
+        cfg.model.backbone.update(clip=clip, vision_ctx=2, vision_depth=2, grad_checkpointing=False)
+        cfg.model.cls_head.update(clip=clip, language_ctx=2, language_depth=2, grad_checkpointing=False,
+                                  classnames=['pour', 'pullup', 'punch'],
+                                  hard_prompt=torch.randn(2, 64, generator=torch.Generator().manual_seed(0)),
+                                  coupling_dropout=0.0)
+        cfg.model.anchor_loss.update(anchor_names=['else'], skip_inert=skip_inert)
+        loader = cfg.train_dataloader
+        loader.update(batch_size=2, num_workers=0, persistent_workers=False)
+        loader.dataset.dataset.update(ann_file=str(tmp_path / 'train.txt'), pipeline=PIPELINE,
+                                      data_prefix=dict(video=str(tmp_path / 'main')))
+        loader.dataset.anchor_dataset.update(ann_file=str(tmp_path / 'anchors.txt'), pipeline=PIPELINE,
+                                             data_prefix=dict(video=str(tmp_path / 'anchors')))
+        loader.dataset.eval_ann_files = []
+        loader.dataset.leakage = 'off'
+        cfg.update(val_dataloader=None, val_cfg=None, val_evaluator=None, test_dataloader=None,
+                   test_cfg=None, test_evaluator=None, custom_hooks=[], work_dir=str(work_dir),
+                   randomness=dict(seed=seed, deterministic=True))
+        cfg.train_cfg = dict(type='EpochBasedTrainLoop', max_epochs=2)
+        cfg.optim_wrapper = dict(optimizer=dict(type='AdamW', lr=1e-2))
+        cfg.param_scheduler = [dict(type='CosineAnnealingLR', T_max=2, by_epoch=True)]
+        cfg.default_hooks.checkpoint.update(interval=1, max_keep_ckpts=-1, full_checkpoint=full)
+        cfg.default_hooks.logger = dict(type='LoggerHook', interval=1)
+        return cfg
+
+    return _cfg
+
+
+def trained(runner):
+    return {n: p.detach().clone() for n, p in runner.model.named_parameters() if p.requires_grad}
+
+
+def test_small_checkpoints_resume_like_full_ones_and_skip_inert_anchors(run_cfg, tmp_path, monkeypatch):
+    fetched = []
+    getitem = AnchorSetDataset.__getitem__
+    monkeypatch.setattr(AnchorSetDataset, '__getitem__',
+                        lambda self, idx: fetched.append(self.is_anchor_index(idx)) or getitem(self, idx))
+    results = {}
+    for kind in ('small', 'full'):
+        cfg = run_cfg(tmp_path / kind, full=kind == 'full')
+        cfg.train_cfg.max_epochs = 1  # the same first epoch (deterministic), then resumed to epoch 2
+        Runner.from_cfg(cfg).train()
+        ckpt = torch.load(tmp_path / kind / 'epoch_1.pth', map_location='cpu', weights_only=False)
+        results[kind + '_keys'] = set(ckpt['state_dict'])
+        # resume from epoch 1 in a fresh runner
+        cfg = run_cfg(tmp_path / f'{kind}_resumed', full=kind == 'full')
+        cfg.update(resume=True, load_from=str(tmp_path / kind / 'epoch_1.pth'))
+        resumed = Runner.from_cfg(cfg)
+        resumed.train()
+        results[kind + '_resumed'] = trained(resumed)
+    # the anchor term is inert and skipped: no anchor clip was ever fetched (decoded)
+    assert fetched and not any(fetched)
+    small, full = results['small_keys'], results['full_keys']
+    assert 'backbone.visual.conv1.weight' in full and 'backbone.visual.conv1.weight' not in small
+    assert 'cls_head.prompt_learner.hard_prompt' in small and 'frozen_fingerprint' in small
+    assert set(results['small_resumed']) <= small  # every trained parameter is stored
+    for name, value in results['full_resumed'].items():  # bit-identical
+        torch.testing.assert_close(results['small_resumed'][name], value, atol=0, rtol=0)
+
+
+def test_small_checkpoint_refused_by_other_frozen_weights(run_cfg, tmp_path):
+    from mmaction.registry import MODELS
+    from mmengine.runner import load_checkpoint
+    cfg = run_cfg(tmp_path / 'run')
+    cfg.train_cfg.max_epochs = 1
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    small = str(tmp_path / 'run' / 'epoch_1.pth')
+    assert osp.getsize(small) < 200_000  # the full one is ~13 MB (the 49408 x 64 token embedding)
+    torch.manual_seed(0)
+    same = MODELS.build(run_cfg(tmp_path / 'x').model)  # same seed -> same random CLIP: accepted
+    torch.manual_seed(123)
+    other = MODELS.build(run_cfg(tmp_path / 'y').model)  # other random CLIP weights
+    load_checkpoint(same, small, strict=True)
+    torch.testing.assert_close(same.backbone.prompt, runner.model.backbone.prompt)
+    with pytest.raises(RuntimeError, match='small checkpoint.*fingerprint.*clip.weights'):
+        load_checkpoint(other, small, strict=True)
+    # the same weights saved in full load anywhere (the frozen weights come with them)
+    full = tmp_path / 'full.pth'
+    torch.save({'state_dict': runner.model.state_dict()}, full)
+    load_checkpoint(other, str(full), strict=True)
+    torch.testing.assert_close(other.backbone.visual.conv1.weight, runner.model.backbone.visual.conv1.weight)
+
+
+def test_released_anchor_compute_when_asked(run_cfg, tmp_path, monkeypatch):
+    fetched = []
+    getitem = AnchorSetDataset.__getitem__
+    monkeypatch.setattr(AnchorSetDataset, '__getitem__',
+                        lambda self, idx: fetched.append(self.is_anchor_index(idx)) or getitem(self, idx))
+    cfg = run_cfg(tmp_path / 'released', skip_inert=False)
+    cfg.train_cfg.max_epochs = 1
+    Runner.from_cfg(cfg).train()
+    assert sum(fetched) == 2  # one anchor clip per batch, 2 batches
