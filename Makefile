@@ -13,7 +13,7 @@ setup: $(STAMP)
 $(STAMP): setup.py requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade "pip>=23.1"
-	$(PIP) install -q -c requirements/constraints.txt -e ".[tests,plots]"
+	$(PIP) install -q -c requirements/constraints.txt -e ".[lite,tests,plots]"
 	$(PY) -c "import ga2clip_mmaction, mmaction.models, open_clip, decord; print('ga2clip_mmaction environment OK')"
 	touch $(STAMP)
 

@@ -3,6 +3,13 @@ import os.path as osp
 
 from setuptools import find_packages, setup
 
+# MMCV < 2.2 (mmaction2 1.2 asserts it, without declaring the dependency). Two distributions provide the same
+# `mmcv` package: `mmcv-lite` (pure Python, all that recognition needs) and the full, compiled `mmcv` a GPU user
+# may already have. Requiring one would make pip install it over the other, so neither is a hard requirement:
+# choose with an extra (`pip install -e ".[lite]"` or `".[full]"`), or keep the one installed; importing
+# ga2clip_mmaction without any MMCV fails with a message that says this.
+MMCV_RANGE = '>=2.0.0,<2.2.0'
+
 
 def read_version() -> str:
     """Read ``__version__`` from ``ga2clip_mmaction/version.py`` without importing it."""
@@ -27,7 +34,6 @@ setup(
         'torch>=2.6',  # safe_globals with (object, name) pairs, get_unsafe_globals_in_checkpoint
         'torchvision',
         'mmengine>=0.10.4,<0.11',
-        'mmcv-lite>=2.0.0,<2.2.0',  # mmaction2 1.2.0 asserts mmcv < 2.2.0
         'mmaction2>=1.2.0,<1.3',
         'open_clip_torch>=2.24,<4',
         'decord>=0.6.0',
@@ -36,7 +42,9 @@ setup(
         'setuptools<82',  # mmengine 0.10.x imports pkg_resources
     ],
     extras_require={
-        'tests': ['pytest>=7'],
+        'lite': [f'mmcv-lite{MMCV_RANGE}'],
+        'full': [f'mmcv{MMCV_RANGE}'],
+        'tests': ['pytest>=7', 'hypothesis>=6.100'],  # hypothesis: fuzzed parsers
         'plots': ['matplotlib>=3.5'],
     },
     license='Apache-2.0',

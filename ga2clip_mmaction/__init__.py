@@ -8,7 +8,14 @@ Importing this package (configs do it with
 2. installs secure checkpoint loading (:mod:`ga2clip_mmaction.utils.checkpoint`);
 3. registers every component of this package into ``mmaction.registry``.
 """
-from . import compat
+try:
+    import mmcv  # noqa: F401  (mmcv-lite or the full mmcv; setup.py's extras `lite` / `full`)
+except ImportError as err:
+    raise ImportError('ga2clip_mmaction needs MMCV (>=2.0.0, <2.2.0), which is not installed: '
+                      'pip install "ga2clip_mmaction[lite]" (mmcv-lite, enough for recognition), or install the '
+                      'full mmcv, e.g. mim install "mmcv>=2.0.0,<2.2.0"') from err
+
+from . import compat  # noqa: E402
 
 compat.apply_all()
 

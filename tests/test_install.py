@@ -1,5 +1,6 @@
 """Install smoke test: the package imports in a fresh interpreter and every component it
 registers resolves by name from a config under the default scope ``mmaction``."""
+import os
 import subprocess
 import sys
 
@@ -20,6 +21,7 @@ EXPECTED = [
      'models.data_preprocessors.anchor_data_preprocessor'),
     ('MODELS', 'MeanTemporalPooling', 'models.necks.mean_temporal_pooling'),
     ('MODELS', 'TemporalTransformerPooling', 'models.necks.temporal_transformer_pooling'),
+    ('MODELS', 'EmbeddingProjection', 'models.necks.embedding_projection'),
     ('DATASETS', 'AnchorSetDataset', 'datasets.anchor_set'),
     ('DATA_SAMPLERS', 'AnchorBatchSampler', 'datasets.samplers.anchor_batch_sampler'),
     ('TRANSFORMS', 'RandomGrayscale', 'datasets.transforms.random_grayscale'),
@@ -27,6 +29,7 @@ EXPECTED = [
     ('TRANSFORMS', 'SegmentSample', 'datasets.transforms.segment_sample'),
     ('METRICS', 'BaseNovelMetric', 'evaluation.metrics.base_novel_metric'),
     ('HOOKS', 'ClassNamesHook', 'engine.hooks.class_names_hook'),
+    ('HOOKS', 'ClipVisualizationHook', 'engine.hooks.clip_visualization_hook'),
 ]
 
 
@@ -66,3 +69,28 @@ def test_expected_component_is_registered(reg_name, name, module):
     cls = registered_by_us().get((reg_name, name))
     assert cls is not None, f'{name} is not registered in mmaction.registry.{reg_name}'
     assert cls.__module__ == f'ga2clip_mmaction.{module}'
+
+
+def test_mmcv_lite_or_full_mmcv_through_extras():
+    """Neither MMCV distribution is a hard requirement (they write the same package); the extras choose one."""
+    import os.path as osp
+    from distutils.core import run_setup
+    root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    cwd = os.getcwd()
+    try:
+        os.chdir(root)
+        dist = run_setup(osp.join(root, 'setup.py'), stop_after='init')
+    finally:
+        os.chdir(cwd)
+    assert not any(r.startswith('mmcv') for r in dist.install_requires)
+    from packaging.requirements import Requirement
+    for extra, name in (('lite', 'mmcv-lite'), ('full', 'mmcv')):
+        (req, ) = [Requirement(r) for r in dist.extras_require[extra]]
+        assert (req.name, '2.1.0' in req.specifier, '2.2.0' in req.specifier) == (name, True, False)
+
+
+def test_import_without_mmcv_says_what_to_install():
+    code = 'import sys; sys.modules["mmcv"] = None; import ga2clip_mmaction'
+    proc = subprocess.run([sys.executable, '-c', code], capture_output=True, text=True)
+    assert proc.returncode != 0
+    assert 'needs MMCV (>=2.0.0, <2.2.0)' in proc.stderr and 'ga2clip_mmaction[lite]' in proc.stderr
