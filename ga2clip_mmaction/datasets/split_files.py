@@ -72,12 +72,17 @@ def read_video_list(path: str) -> List[VideoEntry]:
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
-        ValueError: A malformed line (the message names file and line).
+        ValueError: A malformed line or a file that is not UTF-8 text (the message names file and line).
     """
     if not osp.isfile(path):
         raise FileNotFoundError(f'Video list not found: {path}')
-    with open(path, newline='', encoding='utf-8') as f:
-        lines = f.read().splitlines()
+    try:
+        with open(path, newline='', encoding='utf-8') as f:
+            lines = f.read().splitlines()
+    except UnicodeDecodeError as err:
+        with open(path, 'rb') as f:
+            line = f.read(err.start).count(b'\n') + 1
+        raise ValueError(f'{path}:{line}: not UTF-8 text ({err.reason})') from None
     entries = []
     for lineno, line in enumerate(lines, start=1):
         entry = parse_video_line(line, path, lineno)

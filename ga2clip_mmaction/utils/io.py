@@ -42,10 +42,13 @@ def read_class_names(path: str) -> List[str]:
         lines.pop()
     named: List[tuple] = []  # (name, line number)
     if lines and lines[0].replace(' ', '').lower() == 'id,name':
+        reader = csv.reader(lines[1:], strict=True)
+        rows = []
         try:
-            rows = list(csv.reader(lines[1:], strict=True))
+            for row in reader:
+                rows.append(row)
         except csv.Error as err:
-            raise ValueError(f'{path}: malformed csv ({err})') from None
+            raise ValueError(f'{path}:{reader.line_num + 1}: malformed csv row ({err})') from None
         for lineno, row in enumerate(rows, start=2):
             if not row:
                 raise ValueError(f'{path}:{lineno}: blank line between class names (expected `id,name`)')

@@ -209,7 +209,9 @@ def build(pool_list: str, pool_labels: str, target_labels: Sequence[str], out: s
     sim = similarity(clip_cfg, pool, target, template) if clip_cfg else None
     classes = select_classes(pool, target, sim, sim_threshold)
     if not classes['kept']:
-        raise ValueError('build_anchor_set: every pool class is excluded (lower the similarity test?)')
+        raise ValueError(f'build_anchor_set: every pool class of {pool_labels} is excluded ({len(pool)} classes: '
+                         f'{len(classes["by_name"])} by name, {len(classes["by_similarity"])} by similarity; lower '
+                         'the similarity test?)')
     clips = select_clips(pool_list, classes['kept'], eval_lists, max_per_class, num_videos, seed, match)
     if not clips['clips']:
         raise ValueError(f'build_anchor_set: no clip of the kept classes left in {pool_list}')
