@@ -60,7 +60,11 @@ def base_novel_accuracy(scores: np.ndarray,
     classes only (``scores[:, Nb:]``, labels shifted by ``Nb``). This equals evaluating a base
     run and a novel run separately, each with its own class list, because a class's score
     (cosine with its text embedding) does not depend on the other classes in the list, and a
-    softmax over a subset ranks classes as the full softmax does.
+    softmax over a subset ranks classes as the full softmax does. That holds for the scores of one
+    view, or views averaged before the softmax (``view_average='feature'`` or ``'score'``), not for
+    ``view_average='prob'`` (a mean over views of full-list softmaxes, which the subset does not
+    rank the same way): ``tools/train.py``/``tools/test.py`` and ``ConfigCheckHook`` refuse that
+    combination (``ga2clip_mmaction.utils.config_checks``).
 
     Args:
         scores (np.ndarray): Scores or probabilities ``[N, C]``, ``C >= num_base_classes``.
