@@ -94,13 +94,19 @@ def test_small_checkpoints_resume_like_full_ones_and_skip_inert_anchors(run_cfg,
         torch.testing.assert_close(results['small_resumed'][name], value, atol=0, rtol=0)
 
 
-def test_small_checkpoint_refused_by_other_frozen_weights(run_cfg, tmp_path):
+def test_small_checkpoint_refused_by_other_frozen_weights_and_released_anchor_compute(run_cfg, tmp_path,
+                                                                                       monkeypatch):
     from mmaction.registry import MODELS
     from mmengine.runner import load_checkpoint
-    cfg = run_cfg(tmp_path / 'run')
+    fetched = []
+    getitem = AnchorSetDataset.__getitem__
+    monkeypatch.setattr(AnchorSetDataset, '__getitem__',
+                        lambda self, idx: fetched.append(self.is_anchor_index(idx)) or getitem(self, idx))
+    cfg = run_cfg(tmp_path / 'run', skip_inert=False)  # the released computation of the inert term
     cfg.train_cfg.max_epochs = 1
     runner = Runner.from_cfg(cfg)
     runner.train()
+    assert sum(fetched) == 2  # one anchor clip per batch, 2 batches: decoded as released
     small = str(tmp_path / 'run' / 'epoch_1.pth')
     assert osp.getsize(small) < 200_000  # the full one is ~13 MB (the 49408 x 64 token embedding)
     torch.manual_seed(0)
@@ -116,14 +122,3 @@ def test_small_checkpoint_refused_by_other_frozen_weights(run_cfg, tmp_path):
     torch.save({'state_dict': runner.model.state_dict()}, full)
     load_checkpoint(other, str(full), strict=True)
     torch.testing.assert_close(other.backbone.visual.conv1.weight, runner.model.backbone.visual.conv1.weight)
-
-
-def test_released_anchor_compute_when_asked(run_cfg, tmp_path, monkeypatch):
-    fetched = []
-    getitem = AnchorSetDataset.__getitem__
-    monkeypatch.setattr(AnchorSetDataset, '__getitem__',
-                        lambda self, idx: fetched.append(self.is_anchor_index(idx)) or getitem(self, idx))
-    cfg = run_cfg(tmp_path / 'released', skip_inert=False)
-    cfg.train_cfg.max_epochs = 1
-    Runner.from_cfg(cfg).train()
-    assert sum(fetched) == 2  # one anchor clip per batch, 2 batches
