@@ -132,3 +132,33 @@ def test_sample_seed_makes_augmentation_a_function_of_seed_epoch_index(world):
     state = np.random.get_state()[1].copy()
     ds[0]
     assert np.array_equal(np.random.get_state()[1], state)  # the global generator is left as it was
+
+
+def test_persistent_workers_follow_the_epoch_seed(world):
+    """The sample seed lives in shared memory: a persistent DataLoader worker sees each new epoch."""
+    from mmengine.dataset import pseudo_collate
+    from torch.utils.data import DataLoader
+    root, _ = world
+    ds = dataset(root)
+    good = list(range(4))
+
+    def in_process(epoch):
+        ds.set_sample_seed(5, epoch=epoch)
+        return [ds[i]['inputs'] for i in good]
+
+    expected = {epoch: in_process(epoch) for epoch in (0, 1)}
+    loader = DataLoader(torch.utils.data.Subset(ds, good), batch_size=4, num_workers=1, persistent_workers=True,
+                        collate_fn=pseudo_collate, multiprocessing_context='fork')
+
+    def run():
+        got = {}
+        for epoch in (0, 1):
+            ds.set_sample_seed(5, epoch=epoch)  # what ResumableRandomnessHook does before each epoch
+            (batch, ) = list(loader)
+            got[epoch] = [t.numpy().copy() for t in batch['inputs']]  # numpy: plain pickles to the parent
+        return got
+
+    got = run_with_timeout(run, timeout=120)
+    for epoch in (0, 1):
+        assert all(np.array_equal(a, b.numpy()) for a, b in zip(got[epoch], expected[epoch]))
+    assert not all(torch.equal(a, b) for a, b in zip(expected[0], expected[1]))
