@@ -8,7 +8,9 @@ Accepted weight files (never downloaded; this module never unpickles code):
 * a Text4Vis / released GA2-CLIP checkpoint whose ``model_state_dict`` holds CLIP keys (``visual.*`` may be a
   K400-tuned image tower), possibly prefixed with ``module.``; non-CLIP keys are ignored.
 
-OpenAI and open_clip use the same key names for ViT CLIP models, so one key set serves all three.
+OpenAI and open_clip use the same key names for ViT CLIP models, so one key set serves all three. With
+``arch=None`` the architecture is read off the weights by open_clip's ``build_model_from_openai_state_dict``;
+what is ours is the unwrapping of Text4Vis / released checkpoints and the error messages naming the file.
 """
 import contextlib
 import json
@@ -18,7 +20,7 @@ from typing import Any, Dict, Iterator, Optional, Union
 
 import open_clip
 import torch
-from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg
+from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg, build_model_from_openai_state_dict
 
 from ..utils.checkpoint import safe_torch_load
 
@@ -75,35 +77,28 @@ def read_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
     return state
 
 
-def openai_arch_from_state_dict(state: Dict[str, torch.Tensor]) -> Dict[str, Any]:
-    """Derive an open_clip model config from an OpenAI-format ViT state dict.
+def build_from_openai_state_dict(state: Dict[str, torch.Tensor]) -> CLIP:
+    """A float32 open_clip CLIP whose architecture is read off OpenAI-format ViT weights (QuickGELU, heads
+    ``width // 64``), with exactly these weights: open_clip's ``build_model_from_openai_state_dict``.
 
-    Heads are ``width // 64`` as in OpenAI's loader.
+    open_clip's builder loads the weights into a half-converted model (OpenAI releases are fp16), so float32
+    weights (open_clip state dicts, Text4Vis checkpoints, the parity fixtures) are copied again after ``float()``.
 
     Args:
-        state (dict[str, Tensor]): OpenAI-format CLIP state dict.
+        state (dict[str, Tensor]): OpenAI-format CLIP state dict (not modified).
 
     Returns:
-        dict: ``embed_dim``, ``vision_cfg``, ``text_cfg`` and ``quick_gelu`` for :class:`open_clip.model.CLIP`.
+        CLIP: The model.
+
+    Raises:
+        KeyError: Not a ViT CLIP (no ``visual.proj``).
+        RuntimeError: The weights are incomplete (PyTorch's missing/unexpected keys).
     """
     if 'visual.proj' not in state:
         raise KeyError('Only ViT CLIP models are supported (no `visual.proj` in the weights)')
-    patch = state['visual.conv1.weight'].shape[-1]
-    grid = round((state['visual.positional_embedding'].shape[0] - 1)**0.5)
-    vision_layers = len({k.split('.')[3] for k in state if k.startswith('visual.transformer.resblocks.')})
-    text_layers = len({k.split('.')[2] for k in state if k.startswith('transformer.resblocks.')})
-    return dict(
-        embed_dim=state['text_projection'].shape[1],
-        quick_gelu=True,
-        vision_cfg=dict(
-            layers=vision_layers, width=state['visual.conv1.weight'].shape[0], head_width=64,
-            patch_size=patch, image_size=patch * grid),
-        text_cfg=dict(
-            context_length=state['positional_embedding'].shape[0],
-            vocab_size=state['token_embedding.weight'].shape[0],
-            width=state['ln_final.weight'].shape[0],
-            heads=state['ln_final.weight'].shape[0] // 64,
-            layers=text_layers))
+    model = build_model_from_openai_state_dict(dict(state), quick_gelu=True, cast_dtype=None).float()
+    model.load_state_dict({k: v for k, v in state.items() if k not in _META_KEYS}, strict=False)
+    return model
 
 
 def _build_from_cfg(cfg: Dict[str, Any]) -> CLIP:
@@ -181,7 +176,11 @@ def _build_clip(arch: ArchType, weights: Optional[str],
         if state_dict is None:
             raise ValueError('clip: give `arch` (open_clip name or config dict) or `weights` '
                              'to read the architecture from')
-        arch = openai_arch_from_state_dict(state_dict)
+        try:
+            return build_from_openai_state_dict(state_dict).eval()
+        except RuntimeError as err:
+            raise RuntimeError(f'CLIP weights {weights or "<in memory>"} are not a complete OpenAI-format CLIP '
+                               f'(arch=None reads the architecture off them): {err}') from None
     if isinstance(arch, str):
         if arch not in open_clip.list_models():
             raise KeyError(f'clip.arch: unknown open_clip model {arch!r}')

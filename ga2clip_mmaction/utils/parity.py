@@ -33,9 +33,8 @@ def build_parity_model(rec: Dict[str, Any], emulate_fp16_prompt_grads: bool = Fa
     from mmengine.registry import DefaultScope
     from mmaction.registry import MODELS
 
-    from ..models.clip_weights import openai_arch_from_state_dict
     cfg = rec['config']
-    clip = dict(arch=openai_arch_from_state_dict(rec['clip_state_dict']), weights=None)
+    clip = dict(arch=None, weights=None, state_dict=rec['clip_state_dict'])  # architecture read off the weights
     model_cfg = dict(
         type='GA2CLIPRecognizer',
         backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=cfg['vision_ctx'],

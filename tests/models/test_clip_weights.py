@@ -35,6 +35,15 @@ def test_openai_state_dict_architecture_read_off_the_weights(tmp_path, reference
     torch.testing.assert_close(model.visual.proj, reference.visual.proj.half().float())
 
 
+def test_float32_weights_with_arch_read_off_them_stay_exact(tmp_path, reference):
+    """open_clip's OpenAI builder loads into a half model; float32 weights must not come out fp16-rounded."""
+    torch.save({k: v for k, v in reference.state_dict().items() if k != 'attn_mask'}, tmp_path / 'fp32.pt')
+    model = build_clip(None, str(tmp_path / 'fp32.pt'))
+    assert_same_weights(model, reference)
+    assert not torch.equal(reference.visual.proj.half().float(), reference.visual.proj)  # rounding would show
+    torch.testing.assert_close(model.visual.proj, reference.visual.proj, rtol=0, atol=0)
+
+
 def test_openai_torchscript_archive(tmp_path, reference):
     with warnings.catch_warnings():
         warnings.simplefilter('ignore')
