@@ -40,6 +40,17 @@ def test_amp_no_validate_seed_work_dir_and_options(toy_recognizer_config):
     assert cfg.work_dir == 'w' and cfg.train_cfg.max_epochs == 5
 
 
+def test_amp_is_bf16_where_the_gpu_supports_it(toy_recognizer_config, monkeypatch):
+    import torch
+    assert train_cfg(toy_recognizer_config, '--amp').optim_wrapper.dtype == \
+        ('bfloat16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'float16')
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    monkeypatch.setattr(torch.cuda, 'is_bf16_supported', lambda *a, **k: True)
+    assert train_cfg(toy_recognizer_config, '--amp').optim_wrapper.dtype == 'bfloat16'
+    forced = train_cfg(toy_recognizer_config, '--amp', '--cfg-options', 'optim_wrapper.dtype=float16')
+    assert forced.optim_wrapper.dtype == 'float16'
+
+
 def test_amp_refuses_a_custom_optim_wrapper(toy_recognizer_config):
     with pytest.raises(ValueError, match='MyWrapper'):
         train_cfg(toy_recognizer_config, '--amp', '--cfg-options', 'optim_wrapper.type=MyWrapper')
