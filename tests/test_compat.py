@@ -29,6 +29,17 @@ try:
     out['models'] = 'ok'
 except ModuleNotFoundError as err:
     out['models'] = f'ModuleNotFoundError: {err}'
+import os
+import torch
+from mmengine.dist import init_dist
+os.environ.update(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1', MASTER_ADDR='127.0.0.1', MASTER_PORT=FREE_PORT)
+try:
+    init_dist('pytorch', backend='gloo')
+    out['init_dist'] = 'ok'
+    torch.distributed.destroy_process_group()
+except RuntimeError as err:
+    out['init_dist'] = f'RuntimeError: {err}'
+out['cuda'] = torch.cuda.is_available()
 print(json.dumps(out))
 '''
 
@@ -36,8 +47,9 @@ print(json.dumps(out))
 @pytest.fixture(scope='module')
 def unpatched() -> dict:
     """What the installed mmaction2 does without our fixes."""
-    proc = subprocess.run([sys.executable, '-c', UNPATCHED_SCRIPT], capture_output=True,
-                          text=True, check=True)
+    from tests.helpers.dist import free_port
+    script = UNPATCHED_SCRIPT.replace('FREE_PORT', repr(str(free_port())))
+    proc = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
@@ -125,3 +137,121 @@ def test_apply_all_is_idempotent():
     assert compat.apply_all() == before
     assert set(before) == set(compat.FIXES)
     assert ColorJitter.adjust_hue is patched
+
+
+# ---------------------------------------------------------------------- distributed without CUDA
+import os  # noqa: E402
+from unittest import mock  # noqa: E402
+
+import torch  # noqa: E402
+import torch.distributed as dist  # noqa: E402
+import mmengine.dist.utils as dist_utils  # noqa: E402
+from mmengine.dist import init_dist  # noqa: E402
+from mmengine.model import MMDistributedDataParallel  # noqa: E402
+
+from tests.helpers.dist import free_port  # noqa: E402
+
+no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason='the fix acts only where CUDA is absent')
+
+
+def test_init_dist_needs_cuda_without_the_fix(unpatched):
+    if unpatched['cuda']:
+        pytest.skip('CUDA is available: init_dist may select a device')
+    assert unpatched['init_dist'].startswith('RuntimeError')
+
+
+@pytest.fixture
+def dist_env(monkeypatch):
+    """Launcher variables for a 1-rank group on a free port; every variable init_dist writes is restored."""
+    port = str(free_port())
+    for key in ('RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
+        monkeypatch.delenv(key, raising=False)
+    yield dict(MASTER_ADDR='127.0.0.1', MASTER_PORT=port)
+    if dist.is_initialized():
+        dist.destroy_process_group()
+
+
+@no_cuda
+def test_fix_is_recorded_and_gone_after_it_acted():
+    assert compat.APPLIED['distributed_without_cuda'] is True
+    assert compat.init_dist_sets_cuda_device() == []  # the initialisers no longer call set_device
+
+
+@no_cuda
+@pytest.mark.parametrize('launcher', ['pytorch', 'slurm'])
+def test_init_dist_runs_on_gloo_without_cuda(launcher, dist_env, monkeypatch):
+    env = dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1') if launcher == 'pytorch' else dict(
+        SLURM_PROCID='0', SLURM_NTASKS='1', SLURM_LOCALID='0', SLURM_NODELIST='localhost')
+    for key, value in {**dist_env, **env}.items():
+        monkeypatch.setenv(key, value)
+    init_dist(launcher, backend='gloo')
+    assert dist.get_backend() == 'gloo' and dist.get_world_size() == 1
+    out = torch.ones(2)
+    dist.all_reduce(out)
+    assert out.tolist() == [1.0, 1.0]
+
+
+@no_cuda
+def test_nccl_without_cuda_is_refused_with_the_config_key(dist_env, monkeypatch):
+    for key, value in {**dist_env, 'RANK': '0', 'LOCAL_RANK': '0', 'WORLD_SIZE': '1'}.items():
+        monkeypatch.setenv(key, value)
+    with pytest.raises(RuntimeError, match=r"env_cfg\.dist_cfg\.backend='nccl' needs CUDA"):
+        init_dist('pytorch', backend='nccl')
+    assert not dist.is_initialized()
+
+
+@no_cuda
+def test_ddp_of_a_cpu_model_drops_device_ids(dist_env, monkeypatch):
+    for key, value in {**dist_env, 'RANK': '0', 'LOCAL_RANK': '0', 'WORLD_SIZE': '1'}.items():
+        monkeypatch.setenv(key, value)
+    init_dist('pytorch', backend='gloo')
+    assert compat.ddp_gets_device_ids_for_cpu_module()  # what Runner.wrap_model passes
+    with pytest.raises(ValueError, match='device_ids'):  # torch's DDP without the fix
+        MMDistributedDataParallel.__init__.__wrapped__(
+            MMDistributedDataParallel.__new__(MMDistributedDataParallel), torch.nn.Linear(2, 2),
+            device_ids=[0])
+    ddp = MMDistributedDataParallel(module=torch.nn.Linear(2, 2), device_ids=[0])
+    assert ddp.device_ids is None
+
+
+def test_fix_is_inert_with_cuda(monkeypatch):
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
+    assert compat.init_dist_sets_cuda_device() == []
+    calls = []
+    wrapped = compat._cpu_init(lambda backend, **kw: calls.append((backend, torch.cuda.set_device)))
+    wrapped('nccl')
+    assert calls == [('nccl', torch.cuda.set_device)]  # nccl allowed, set_device untouched
+    assert getattr(torch.cuda.set_device, '__name__', '') == 'set_device'
+
+
+@no_cuda
+def test_probe_sees_the_bug_and_the_fix_skips_a_fixed_mmengine(monkeypatch):
+    original = dist_utils._init_dist_pytorch.__wrapped__  # MMEngine's own, before the fix
+    monkeypatch.setattr(dist_utils, '_init_dist_pytorch', original)
+    assert '_init_dist_pytorch' in compat.init_dist_sets_cuda_device()
+
+    def fixed_upstream(backend, **kwargs):
+        dist.init_process_group(backend=backend, **kwargs)
+
+    monkeypatch.setattr(dist_utils, '_init_dist_pytorch', fixed_upstream)
+    assert '_init_dist_pytorch' not in compat.init_dist_sets_cuda_device()
+    compat.fix_distributed_without_cuda()
+    assert dist_utils._init_dist_pytorch is fixed_upstream  # not wrapped
+
+
+def test_probe_leaves_the_environment_alone():
+    before = dict(os.environ)
+    compat.init_dist_sets_cuda_device()
+    compat.ddp_gets_device_ids_for_cpu_module()
+    assert dict(os.environ) == before and not dist.is_initialized()
+
+
+@pytest.mark.parametrize('cuda, backend', [(False, 'gloo'), (True, 'nccl')])
+def test_runtime_config_picks_the_backend_and_has_no_buffer_sync(cuda, backend, monkeypatch):
+    from mmengine.config import Config
+    from tests.conftest import REPO_ROOT
+    monkeypatch.setattr(torch.cuda, 'is_available', lambda: cuda)
+    cfg = Config.fromfile(os.path.join(REPO_ROOT, 'configs', 'ga2clip_b2n_k400.py'))
+    assert cfg.env_cfg.dist_cfg.backend == backend
+    assert 'sync_buffers' not in cfg.default_hooks
+    assert all(h['type'] != 'SyncBuffersHook' for h in cfg.get('custom_hooks', []))

@@ -17,13 +17,20 @@ default_hooks = dict(
                     full_checkpoint=False),
     # No anchor clips are decoded when the model skips an inert anchor term (released one-name setting).
     inert_anchor=dict(type='InertAnchorHook'),
-    sampler_seed=dict(type='DistSamplerSeedHook'),
-    sync_buffers=dict(type='SyncBuffersHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'))
+# No SyncBuffersHook (MMAction2's runtime has one): the model has no batch norm, and its buffers
+# (the frozen hard prompt, token ids, masks) are equal on every rank by construction; averaging
+# them every epoch would only let the hard prompt drift by float rounding (tests/tools/
+# test_dist_launch.py checks it stays bit-identical under 3 ranks).
 
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    dist_cfg=dict(backend='nccl'))
+    # nccl on GPUs; gloo where torch sees no CUDA device (CPU machines, CI), so tools/dist_*.sh,
+    # tools/slurm_*.sh and mmaction2's own tools run anywhere with no extra flag. `__import__`, not
+    # an import statement: MMEngine parses a config with import statements as a lazy-import
+    # config (which cannot inherit or be inherited by the other configs here).
+    dist_cfg=dict(backend='nccl' if __import__('torch').cuda.is_available() else 'gloo'))
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 
