@@ -1,47 +1,35 @@
-"""AnchorBatchSampler under a real 2-rank process group (gloo, CPU)."""
+"""AnchorBatchSampler under a real 2-rank process group (gloo, CPU), started by tests.helpers.dist."""
 import os
 
-import torch.distributed as dist
-import torch.multiprocessing as mp
+from tests.helpers.dist import run_ranks
 
 
-def _worker(rank, world_size, init_file, tmp_dir, out):
-    dist.init_process_group('gloo', init_method=f'file://{init_file}', rank=rank, world_size=world_size)
-    try:
-        from mmengine.dataset import DefaultSampler
-        from mmaction.registry import DATA_SAMPLERS, DATASETS
-        from mmaction.utils import register_all_modules
+def _batches(rank: int, world_size: int, tmp_dir: str) -> list:
+    """The batches of this rank for epochs 0 and 1."""
+    from mmengine.dataset import DefaultSampler
+    from mmaction.registry import DATA_SAMPLERS, DATASETS
+    from mmaction.utils import register_all_modules
 
-        import ga2clip_mmaction  # noqa: F401
-        register_all_modules(init_default_scope=True)
-        ds = DATASETS.build(dict(
-            type='AnchorSetDataset',
-            dataset=dict(type='VideoDataset', ann_file=os.path.join(tmp_dir, 'main.txt'), pipeline=[]),
-            anchor_dataset=dict(type='VideoDataset', ann_file=os.path.join(tmp_dir, 'anchors.txt'),
-                                pipeline=[])))
-        sampler = DefaultSampler(ds, shuffle=True)  # seed synchronised across ranks by MMEngine
-        batch_sampler = DATA_SAMPLERS.build(dict(type='AnchorBatchSampler', num_anchors=2),
-                                            default_args=dict(sampler=sampler, batch_size=3))
-        epochs = []
-        for epoch in range(2):
-            sampler.set_epoch(epoch)
-            epochs.append(list(batch_sampler))
-        gathered = [None] * world_size
-        dist.all_gather_object(gathered, epochs)
-        if rank == 0:
-            out.put(gathered)
-    finally:
-        dist.destroy_process_group()
+    import ga2clip_mmaction  # noqa: F401
+    register_all_modules(init_default_scope=True)
+    ds = DATASETS.build(dict(
+        type='AnchorSetDataset',
+        dataset=dict(type='VideoDataset', ann_file=os.path.join(tmp_dir, 'main.txt'), pipeline=[]),
+        anchor_dataset=dict(type='VideoDataset', ann_file=os.path.join(tmp_dir, 'anchors.txt'), pipeline=[])))
+    sampler = DefaultSampler(ds, shuffle=True)  # seed synchronised across ranks by MMEngine
+    batch_sampler = DATA_SAMPLERS.build(dict(type='AnchorBatchSampler', num_anchors=2),
+                                        default_args=dict(sampler=sampler, batch_size=3))
+    epochs = []
+    for epoch in range(2):
+        sampler.set_epoch(epoch)
+        epochs.append(list(batch_sampler))
+    return epochs
 
 
 def test_two_ranks_share_main_indices_and_draw_different_anchors(tmp_path):
     (tmp_path / 'main.txt').write_text(''.join(f'm{i}.mp4 0\n' for i in range(12)))
     (tmp_path / 'anchors.txt').write_text(''.join(f'a{i}.mp4 0\n' for i in range(40)))
-    ctx = mp.get_context('spawn')
-    out = ctx.SimpleQueue()
-    mp.start_processes(_worker, args=(2, str(tmp_path / 'init'), str(tmp_path), out), nprocs=2,
-                       join=True, start_method='spawn')
-    ranks = out.get()  # ranks[rank][epoch] = list of batches
+    ranks = run_ranks(_batches, 2, str(tmp_path))  # ranks[rank][epoch] = list of batches
     for epoch in range(2):
         main = [{i for b in ranks[r][epoch] for i in b[:-2]} for r in range(2)]
         assert not main[0] & main[1] and main[0] | main[1] == set(range(12))

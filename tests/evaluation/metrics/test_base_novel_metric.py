@@ -128,36 +128,16 @@ def test_ties_count_alike_for_top1_and_mean_class():
     assert got['base_mean1'] == pytest.approx(got['base_top1'])
 
 
-def _ddp_worker(rank, world_size, port, out_file):
-    """One rank: process the samples the DefaultSampler would give it, then evaluate."""
-    import pickle
-
-    import torch.distributed as dist
-    dist.init_process_group('gloo', init_method=f'tcp://127.0.0.1:{port}', rank=rank,
-                            world_size=world_size)
-    try:
-        metric = METRICS.build(dict(type='BaseNovelMetric', num_base_classes=3, topk=(1, 2)))
-        samples = _samples(SCORES, LABELS)
-        metric.process(None, samples[rank::world_size])  # DefaultSampler(shuffle=False) split
-        got = metric.evaluate(size=len(samples))
-        if rank == 0:
-            with open(out_file, 'wb') as f:
-                pickle.dump(got, f)
-    finally:
-        dist.destroy_process_group()
+def _ddp_evaluate(rank, world_size):
+    """One rank: process the samples the DefaultSampler would give it, then evaluate (all ranks gather)."""
+    metric = METRICS.build(dict(type='BaseNovelMetric', num_base_classes=3, topk=(1, 2)))
+    samples = _samples(SCORES, LABELS)
+    metric.process(None, samples[rank::world_size])  # DefaultSampler(shuffle=False) split
+    return metric.evaluate(size=len(samples))
 
 
-def test_distributed_evaluation_gathers_every_rank(tmp_path):
-    import pickle
-    import socket
-
-    import torch.multiprocessing as mp
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        port = s.getsockname()[1]
-    out_file = str(tmp_path / 'metrics.pkl')
-    mp.start_processes(_ddp_worker, args=(2, port, out_file), nprocs=2, join=True,
-                       start_method='fork')  # fork: no re-import of mmaction in the workers
-    with open(out_file, 'rb') as f:
-        got = pickle.load(f)
+def test_distributed_evaluation_gathers_every_rank():
+    from tests.helpers.dist import run_ranks
+    got, got_rank1 = run_ranks(_ddp_evaluate, 2)
+    assert got_rank1 == got  # MMEngine broadcasts rank 0's result
     assert got == pytest.approx({f'b2n/{k}': v for k, v in EXPECTED.items()})
