@@ -11,6 +11,7 @@ from ..clip_text import CLIPTextTower
 from ..clip_weights import build_clip
 from ..prompt_utils import autocast_off
 from .text_prompt_learner import TextPromptLearner
+from .text_sharding import sharded_encode, sharding_active
 
 
 @MODELS.register_module()
@@ -41,6 +42,10 @@ class PromptCouplingHead(BaseHead):
         prompt_init_std (float): Std of the prompt init. Defaults to 0.02.
         grad_checkpointing (bool): Checkpoint text blocks in training. Defaults to False.
         emulate_fp16_prompt_grads (bool): Released fp16 round trip on deep prompts (parity). Defaults to False.
+        shard_text_across_ranks (bool): In a distributed (DDP) training step, each rank encodes about C/W of
+            the class prompts and the features are all-gathered with autograd (same loss and gradients as
+            unsharded, see :mod:`.text_sharding`); no effect in one process or without gradients.
+            Defaults to True.
         loss_cls (dict): Classification loss. Defaults to ``dict(type='CrossEntropyLoss')``.
         topk (tuple[int]): Top-k accuracies logged in training. Defaults to ``(1, 5)``.
         init_cfg (dict, optional): MMEngine init config. Defaults to None.
@@ -61,6 +66,7 @@ class PromptCouplingHead(BaseHead):
                  prompt_init_std: float = 0.02,
                  grad_checkpointing: bool = False,
                  emulate_fp16_prompt_grads: bool = False,
+                 shard_text_across_ranks: bool = True,
                  loss_cls: Dict = dict(type='CrossEntropyLoss'),
                  topk: Tuple[int, ...] = (1, 5),
                  init_cfg: Optional[Dict] = None) -> None:
@@ -80,6 +86,7 @@ class PromptCouplingHead(BaseHead):
             coupling_dropout=coupling_dropout, hard_prompt=hard_prompt, init_std=prompt_init_std)
         self.grad_checkpointing = grad_checkpointing
         self.emulate_fp16_prompt_grads = emulate_fp16_prompt_grads
+        self.shard_text_across_ranks = shard_text_across_ranks
         self.placeholder = ' '.join(['X'] * self.prompt_learner.num_tokens)
         self._cache: Optional[Tuple[tuple, torch.Tensor]] = None
         self._frozen_cache: Dict[tuple, torch.Tensor] = {}
@@ -168,6 +175,8 @@ class PromptCouplingHead(BaseHead):
         """Class text features ``[C, D]`` (not normalised); cached while gradients are disabled."""
         if torch.is_grad_enabled():
             self._cache = None
+            if self.shard_text_across_ranks and sharding_active(self.num_classes):
+                return sharded_encode(self.encode_prompted_tokens, self.class_tokens)
             return self.encode_prompted_tokens(self.class_tokens)
         key = self._state_key()
         if self._cache is None or self._cache[0] != key:

@@ -1,0 +1,159 @@
+"""Class prompts sharded across ranks: same loss and prompt gradients as unsharded, under real 2-rank DDP.
+
+Also: MMEngine's ``MMDistributedDataParallel`` with ``find_unused_parameters=False`` trains the recognizer in
+every coupling / anchor mode with gradient checkpointing on (an unused parameter fails the second step).
+Tolerance of sharded vs unsharded (float32; the shards run the text tower on 3 and 2 prompts instead of 5, so
+BLAS sums in another order, and the all-gather's backward adds the ranks' gradients in another order): losses
+1e-6 absolute (+1e-5 relative), gradients 5e-6 absolute (+1e-4 relative; the largest entries are ~1e-1).
+"""
+import pytest
+import torch
+
+from ga2clip_mmaction.models.heads.text_sharding import shard_bounds, sharding_active
+from tests.helpers.dist import run_ranks
+
+TINY_CLIP = dict(arch='GA2-Tiny-Random', weights=None)
+CLASSES = ['ride bike', 'juggle', 'type', 'eat', 'swim']  # 5 classes on 2 ranks: shards of 3 and 2
+COUPLINGS = {'concat_mlp': 0.5, 'add': 0.0, 'seq_concat': 0.0, 'none': 0.0}  # coupling -> dropout
+
+
+@pytest.mark.parametrize('num, world', [(5, 2), (200, 8), (4, 3), (3, 3), (7, 1)])
+def test_shards_cover_every_prompt_once_in_order(num, world):
+    bounds = [shard_bounds(num, r, world) for r in range(world)]
+    assert bounds[0][0] == 0 and bounds[-1][1] == num
+    assert all(a[1] == b[0] for a, b in zip(bounds, bounds[1:]))
+    sizes = [b - a for a, b in bounds]
+    assert max(sizes) - min(sizes) <= 1 and min(sizes) >= 1
+
+
+def test_no_sharding_without_a_process_group():
+    assert not sharding_active(200)
+
+
+def _head(coupling: str):
+    import ga2clip_mmaction  # noqa: F401
+    from mmaction.registry import MODELS
+    from mmengine.registry import DefaultScope
+    torch.manual_seed(0)  # same weights on every rank
+    hard = torch.randn(4, 64) if coupling != 'none' else None
+    with DefaultScope.overwrite_default_scope('mmaction'):
+        head = MODELS.build(dict(type='PromptCouplingHead', clip=TINY_CLIP, classnames=CLASSES, language_ctx=4,
+                                 language_depth=2, coupling=coupling, coupling_dropout=COUPLINGS[coupling],
+                                 hard_prompt=hard, grad_checkpointing=True))
+    return head.train()
+
+
+class _HeadLoss(torch.nn.Module):
+    """Cross-entropy of the head's logits: what the recognizer's loss does with the class features."""
+
+    def __init__(self, head):
+        super().__init__()
+        self.head = head
+
+    def forward(self, emb, labels):
+        return torch.nn.functional.cross_entropy(self.head(emb), labels)
+
+
+def _sharded_vs_unsharded(rank: int, world_size: int) -> dict:
+    """Per coupling: loss and DDP-averaged prompt gradients, sharded and unsharded (same dropout mask)."""
+    from torch.nn.parallel import DistributedDataParallel as DDP
+    from ga2clip_mmaction.models.heads.text_sharding import shared_rng
+    gen = torch.Generator().manual_seed(100 + rank)  # each rank its own batch
+    emb, labels = torch.randn(3, 64, generator=gen), torch.randint(0, len(CLASSES), (3, ), generator=gen)
+    out = {}
+    for coupling in COUPLINGS:
+        results = {}
+        for shard in (True, False):
+            head = _head(coupling)
+            head.shard_text_across_ranks = shard
+            calls = []
+            encode = head.encode_prompted_tokens
+            head.encode_prompted_tokens = lambda tokens, *a, **k: calls.append(len(tokens)) or encode(tokens, *a, **k)
+            model = DDP(_HeadLoss(head), find_unused_parameters=False)
+            torch.manual_seed(7)  # same global RNG state in both runs
+            if shard:
+                loss = model(emb, labels)  # draws the dropout mask under shared_rng itself
+            else:
+                with shared_rng(torch.device('cpu')):  # the same mask, all classes encoded here
+                    loss = model(emb, labels)
+            loss.backward()
+            results[shard] = dict(loss=loss.item(), calls=calls, grads={
+                n: p.grad.clone() for n, p in head.prompt_learner.named_parameters()})
+        out[coupling] = results
+    return out
+
+
+def _both(rank: int, world_size: int) -> dict:
+    """Both 2-rank checks in one start of the ranks (a rank's start-up costs more than its work)."""
+    return dict(sharding=_sharded_vs_unsharded(rank, world_size), modes=_ddp_modes(rank, world_size))
+
+
+@pytest.fixture(scope='module')
+def two_ranks() -> list:
+    return run_ranks(_both, 2)
+
+
+def test_sharded_text_gives_the_unsharded_loss_and_gradients(two_ranks):
+    ranks = [r['sharding'] for r in two_ranks]
+    for coupling in COUPLINGS:
+        for rank, res in enumerate(ranks):
+            sharded, full = res[coupling][True], res[coupling][False]
+            assert sharded['calls'] == [(3, 2)[rank]] and full['calls'] == [len(CLASSES)]
+            assert sharded['loss'] == pytest.approx(full['loss'], abs=1e-6, rel=1e-5), coupling
+            assert sharded['grads'].keys() == full['grads'].keys()
+            for name, grad in full['grads'].items():
+                assert grad.abs().max() > 0, (coupling, name)
+                torch.testing.assert_close(sharded["grads"][name], grad, atol=5e-6, rtol=1e-4)
+                torch.testing.assert_close(ranks[0][coupling][True]['grads'][name], sharded['grads'][name])
+        assert ranks[0][coupling][True]['loss'] != ranks[1][coupling][True]['loss']  # different batches
+
+
+def _ddp_modes(rank: int, world_size: int) -> dict:
+    """Two MMDDP train steps (find_unused_parameters=False, checkpointing on) per coupling / anchor mode."""
+    import ga2clip_mmaction  # noqa: F401
+    from mmaction.registry import MODELS
+    from mmaction.structures import ActionDataSample
+    from mmengine.model import MMDistributedDataParallel
+    from mmengine.optim import OptimWrapper
+    from mmengine.registry import DefaultScope
+    modes = [('concat_mlp', dict(mode='official', anchor_names=list(CLASSES))),
+             ('concat_mlp', dict(mode='official', anchor_names=['else'], skip_inert=False)),
+             ('concat_mlp', dict(mode='official', anchor_names=['else'])),
+             ('add', dict(mode='kl', anchor_names=['red thing', 'round thing'])),
+             ('seq_concat', dict(mode='negative', anchor_names=['something else'])),
+             ('none', None)]
+    gen = torch.Generator().manual_seed(rank)
+    batch = dict(inputs=[torch.randint(0, 255, (1, 3, 2, 32, 32), generator=gen).float() for _ in range(3)],
+                 data_samples=[ActionDataSample().set_gt_label(torch.tensor(i)) for i in (0, 3)]
+                 + [ActionDataSample(metainfo=dict(is_anchor=True)).set_gt_label(torch.tensor(0))])
+    losses = {}
+    for coupling, anchor in modes:
+        torch.manual_seed(0)
+        cfg = dict(type='GA2CLIPRecognizer',
+                   backbone=dict(type='PromptedCLIPVision', clip=TINY_CLIP, vision_ctx=2, vision_depth=2,
+                                 grad_checkpointing=True),
+                   cls_head=dict(type='PromptCouplingHead', clip=TINY_CLIP, classnames=CLASSES, language_ctx=2,
+                                 language_depth=2, coupling=coupling, coupling_dropout=0.5,
+                                 hard_prompt=torch.randn(2, 64) if coupling != 'none' else None,
+                                 grad_checkpointing=True),
+                   freeze='prompts',
+                   data_preprocessor=dict(type='AnchorActionDataPreprocessor', mean=[127.5] * 3, std=[64.0] * 3,
+                                          format_shape='NCTHW'))
+        if anchor is not None:
+            cfg['anchor_loss'] = dict(type='AnchorLoss', loss_weight=0.5, **anchor)
+        with DefaultScope.overwrite_default_scope('mmaction'):
+            model = MODELS.build(cfg)
+        ddp = MMDistributedDataParallel(module=model, broadcast_buffers=False, find_unused_parameters=False)
+        optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1))
+        key = f'{coupling}/{anchor and anchor["mode"]}/{anchor and len(anchor["anchor_names"])}' \
+              f'/{anchor and anchor.get("skip_inert", True)}'
+        losses[key] = [float(ddp.train_step(batch, optim)['loss']) for _ in range(2)]
+    return losses
+
+
+def test_ddp_without_unused_parameter_search_trains_every_mode_with_checkpointing(two_ranks):
+    ranks = [r['modes'] for r in two_ranks]
+    assert ranks[0].keys() == ranks[1].keys() and len(ranks[0]) == 6
+    for key, steps in ranks[0].items():
+        assert all(torch.isfinite(torch.tensor(steps))), key
+        assert steps[0] != steps[1], key  # the first step changed the prompts
