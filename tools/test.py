@@ -1,7 +1,11 @@
 """Test a checkpoint with MMEngine's Runner (MMAction2's ``tools/test.py`` command line).
 
+MMAction2's test flags (``--work-dir``, ``--dump``, ``--show-dir``, ``--show``, ``--interval``, ``--wait-time``,
+``--cfg-options``, ``--launcher``) plus ``--amp`` (MMEngine's ``TestLoop(fp16=True)``) and ``--views CLIPSxCROPS``.
+
 Example:
     python tools/test.py configs/ga2clip_b2n_ssv2.py work_dirs/b2n_ssv2/epoch_12.pth --dump r.pkl
+    python tools/test.py CFG CKPT --amp --views 4x3 --show-dir work_dirs/vis --interval 50
 """
 import argparse
 import os

@@ -5,8 +5,9 @@
 # `feature_map=True` makes the backbone return MMAction2's layout [N, D, T, 1, 1], which I3DHead pools. Only the
 # visual prompts and the linear classifier train (the CLIP weights stay frozen inside the backbone).
 #
-# Needs the demo world: `make demo` (or tools/data/make_synthetic_videos.py) writes it.
-_base_ = ['../ga2clip_b2n_demo.py']
+# Needs the demo world: `make demo` (or tools/data/make_synthetic_videos.py) writes it. The data settings are the
+# demo's IVLP baseline's (training clips without anchor clips).
+_base_ = ['../ga2clip_b2n_demo_ivlp.py']
 
 clip = {{_base_.clip}}
 num_classes = 12
@@ -20,14 +21,6 @@ model = dict(
     data_preprocessor=dict(type='ActionDataPreprocessor', mean=[122.771, 116.746, 104.094],
                            std=[68.501, 66.632, 70.323], format_shape='NCTHW'))
 
-train_dataloader = dict(
-    batch_sampler=None,
-    dataset=dict(
-        _delete_=True,
-        type='RobustVideoDataset',
-        ann_file={{_base_.train_dataloader.dataset.dataset.ann_file}},
-        data_prefix=dict(video={{_base_.video_root}}),
-        pipeline={{_base_.train_pipeline}}))
 test_dataloader = dict(dataset=dict(ann_file='data/synthetic/splits/base2novel_splits/synth_splits/base_val.txt'))
 test_evaluator = dict(_delete_=True, type='AccMetric')
 custom_hooks = []
