@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_train.sh CONFIG GPUS [train.py options]
-# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT; PYTHON picks the interpreter.
+# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node; PYTHON picks the interpreter.
+# GPUS is the number of processes on this node (one per GPU). Without CUDA the ranks run on the CPU
+# with gloo (configs/_base_/default_runtime.py), no extra flag.
 set -euo pipefail
 CONFIG=$1
 GPUS=$2
@@ -10,6 +12,8 @@ NODE_RANK=${NODE_RANK:-0}
 PORT=${PORT:-29500}
 MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 TOOLS=$(dirname "$0")
+# the repository importable by the ranks (modules named in custom_imports), as in MMAction2's scripts
+export PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}"
 exec "${PYTHON:-python}" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" --master_port="$PORT" \
