@@ -63,6 +63,8 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--warmup', type=int, default=1, help='untimed iterations per variant')
     parser.add_argument('--classes', type=int, default=20, help='training classes')
     parser.add_argument('--device', default='cuda' if torch.cuda.is_available() else 'cpu')
+    parser.add_argument('--no-text-test', action='store_true',
+                        help='skip the text-share and 10-vs-400-names measurements')
     parser.add_argument('--extra', action='store_true',
                         help='also time bf16 autocast (ga2_amp) and gradient checkpointing off (ga2_no_ckpt)')
     parser.add_argument('--flops-frames', type=int, default=None, help='frames for the FLOP count (--frames)')
@@ -72,6 +74,7 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--data-videos', nargs='+', default=None,
                         help='only measure data loading: decode + augment clips/s of the config\'s '
                         'train_pipeline/test_pipeline on these video files (one worker = this process)')
+    parser.add_argument('--flops-only', action='store_true', help='only count FLOPs (meta device, any shape)')
     parser.add_argument('--data-reps', type=int, default=3, help='passes over --data-videos per pipeline')
     parser.add_argument('--gpu-clips-per-s', type=float, default=None,
                         help='training clips/s of one GPU (from a GPU run of this tool) for the worker count')
@@ -258,8 +261,20 @@ def count_flops(fn: Callable) -> int:
 
 
 def flops_at_shape(cfg, args, frames: int, batch: int, size: int) -> Dict[str, float]:
-    """Training/test FLOPs per clip and the text tower's share, counted on the meta device."""
-    model = build(cfg, args, 'ga2', 'cpu')
+    """FLOPs at ``frames`` x ``batch`` on the meta device: GA2 (model FLOPs: no recomputation; and with the
+    config's gradient checkpointing), IVLP, test per clip, and the text tower's share."""
+    out: Dict[str, float] = {}
+    for variant, suffix in (('ga2_no_ckpt', ''), ('ga2', '_with_recompute'), ('ivlp', '_ivlp')):
+        flops = _flops_of(cfg, args, variant, frames, batch, size, with_test=variant == 'ga2_no_ckpt')
+        out.update({k + suffix: v for k, v in flops.items()})
+    # both with the config's gradient checkpointing
+    out['flops_ratio_ga2_over_ivlp'] = out['train_gflops_per_clip_with_recompute'] / out['train_gflops_per_clip_ivlp']
+    return out
+
+
+def _flops_of(cfg, args, variant: str, frames: int, batch: int, size: int, with_test: bool) -> Dict[str, float]:
+    """FLOPs of one variant (see :func:`flops_at_shape`)."""
+    model = build(cfg, args, variant, 'cpu')
     head = model.cls_head  # meta tensors have no values: cut the tokens after the last EOT here (as encode does)
     tokens = head.class_tokens
     head.register_buffer('class_tokens', tokens[:, :int(tokens.argmax(-1).max()) + 1], persistent=False)
@@ -283,12 +298,13 @@ def flops_at_shape(cfg, args, frames: int, batch: int, size: int) -> Dict[str, f
         model.cls_head.class_features().float().sum().backward()
 
     train_flops = count_flops(train)
-    text_flops = count_flops(text)
-    model.eval()
-    with torch.no_grad():
-        test_flops = count_flops(lambda: model.embed(clips[:1]))
-    return dict(train_gflops_per_clip=train_flops / batch / 1e9, test_gflops_per_clip=test_flops / 1e9,
-                text_flops_share=text_flops / train_flops, train_gflops_per_step=train_flops / 1e9)
+    out = dict(train_gflops_per_clip=train_flops / batch / 1e9, train_gflops_per_step=train_flops / 1e9)
+    if with_test:
+        out['text_flops_share'] = count_flops(text) / train_flops
+        model.eval()
+        with torch.no_grad():
+            out['test_gflops_per_clip'] = count_flops(lambda: model.embed(clips[:1])) / 1e9
+    return out
 
 
 def checkpoint_sizes(model) -> Dict[str, float]:
@@ -358,6 +374,11 @@ def main(argv=None) -> Dict[str, float]:
         return out
     device = torch.device(args.device)
     size = open_clip.get_model_config(args.arch)['vision_cfg']['image_size']
+    if args.flops_only:
+        out = flops_at_shape(cfg, args, args.flops_frames or args.frames, args.flops_batch or args.batch, size)
+        print(json.dumps(out, indent=1) if args.json else
+              '\n'.join(f'{k:40s} {v:.4g}' for k, v in out.items()))
+        return out
     torch.manual_seed(0)
     clips = torch.randn(args.batch, 3, args.frames, size, size, device=device)
     anchor = torch.randn(1, 3, args.frames, size, size, device=device)
@@ -401,6 +422,8 @@ def main(argv=None) -> Dict[str, float]:
         out['step_ratio_no_ckpt_over_ckpt'] = out['step_s_ga2_no_ckpt'] / out['step_s_ga2']
     # ---- text tower alone (forward + backward of the class features), same model and classes
     head = models['ga2'].cls_head
+    if args.no_text_test:
+        return _finish(out, args, cfg, models, size, device)
 
     def text_step():
         head.class_features().float().sum().backward()
@@ -426,6 +449,11 @@ def main(argv=None) -> Dict[str, float]:
         out[f'test_s_per_clip_{n}'] = statistics.median(per)
     out['test_ratio_400_over_10'] = out['test_s_per_clip_400'] / out['test_s_per_clip_10']
     model.cls_head.set_class_names(class_names(args.classes))
+    return _finish(out, args, cfg, models, size, device)
+
+
+def _finish(out: Dict[str, float], args, cfg, models, size: int, device) -> Dict[str, float]:
+    """FLOPs, throughput/MFU and checkpoint sizes; print."""
     # ---- FLOPs at the requested (or real) shapes, on meta
     out.update(flops_at_shape(cfg, args, args.flops_frames or args.frames, args.flops_batch or args.batch, size))
     out['flops_frames'] = args.flops_frames or args.frames
