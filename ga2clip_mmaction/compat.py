@@ -143,8 +143,9 @@ def _first_call_of_init(name: str) -> str:
     """Run MMEngine's initialiser ``name`` with gloo and report what it calls first.
 
     ``torch.cuda.set_device`` and ``torch.distributed.init_process_group`` are replaced by
-    stand-ins that stop the call, and the environment is restored afterwards, so the probe neither
-    touches a device nor creates a process group.
+    stand-ins that stop the call, the Slurm host lookup (``scontrol``) by a constant, and the
+    environment is restored afterwards, so the probe neither touches a device, runs a command nor
+    creates a process group.
 
     Returns:
         str: ``'set_device'``, ``'init_process_group'`` or ``'other'``.
@@ -158,6 +159,7 @@ def _first_call_of_init(name: str) -> str:
         return _stop
 
     with mock.patch.dict(os.environ, _LAUNCHER_ENVS[name]), \
+            mock.patch.object(dist_utils.subprocess, 'getoutput', lambda cmd: '127.0.0.1'), \
             mock.patch.object(torch.cuda, 'set_device', stop('set_device')), \
             mock.patch.object(torch.distributed, 'init_process_group',
                               stop('init_process_group')):

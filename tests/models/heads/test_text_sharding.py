@@ -4,7 +4,8 @@ Also: MMEngine's ``MMDistributedDataParallel`` with ``find_unused_parameters=Fal
 every coupling / anchor mode with gradient checkpointing on (an unused parameter fails the second step).
 Tolerance of sharded vs unsharded (float32; the shards run the text tower on 3 and 2 prompts instead of 5, so
 BLAS sums in another order, and the all-gather's backward adds the ranks' gradients in another order): losses
-1e-6 absolute (+1e-5 relative), gradients 5e-6 absolute (+1e-4 relative; the largest entries are ~1e-1).
+1e-6 absolute (+1e-5 relative), gradients 1e-5 absolute (+1e-4 relative; the largest entries are ~2,
+measured differences up to 4e-6, losses equal).
 """
 import pytest
 import torch
@@ -103,7 +104,7 @@ def test_sharded_text_gives_the_unsharded_loss_and_gradients(two_ranks):
             assert sharded['grads'].keys() == full['grads'].keys()
             for name, grad in full['grads'].items():
                 assert grad.abs().max() > 0, (coupling, name)
-                torch.testing.assert_close(sharded["grads"][name], grad, atol=5e-6, rtol=1e-4)
+                torch.testing.assert_close(sharded["grads"][name], grad, atol=1e-5, rtol=1e-4)
                 torch.testing.assert_close(ranks[0][coupling][True]['grads'][name], sharded['grads'][name])
         assert ranks[0][coupling][True]['loss'] != ranks[1][coupling][True]['loss']  # different batches
 
