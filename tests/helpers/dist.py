@@ -31,6 +31,9 @@ import traceback
 from datetime import timedelta
 from typing import Any, Callable, Dict, List, Optional, Sequence
 
+import torch  # imported here, in the parent, so that forked ranks do not each import it again
+import torch.distributed as dist
+
 #: Default deadline for one multi-rank run, seconds (start-up of a rank costs ~10 s on a loaded 2-core machine).
 DEFAULT_TIMEOUT = 300
 
@@ -60,9 +63,7 @@ def _exit_status(code: Optional[int]) -> str:
 
 def _rank_main(fn: Callable, rank: int, world_size: int, init_file: str, result_file: str, args: tuple,
                timeout: float) -> None:
-    """Body of one spawned rank: join the group, run ``fn``, meet at a barrier, tear down, leave."""
-    import torch
-    import torch.distributed as dist
+    """Body of one rank: join the group, run ``fn``, meet at a barrier, tear down, leave."""
     torch.set_num_threads(1)
     status: Dict[str, Any] = dict(rank=rank)
     try:
