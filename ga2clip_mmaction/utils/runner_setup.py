@@ -109,15 +109,29 @@ def _set_work_dir(cfg: Config, args: argparse.Namespace) -> None:
         cfg.work_dir = osp.join('./work_dirs', osp.splitext(osp.basename(args.config))[0])
 
 
+def default_amp_dtype() -> str:
+    """``'bfloat16'`` where the GPU supports it (Ampere and newer), else ``'float16'``."""
+    import torch
+    return 'bfloat16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'float16'
+
+
+def _set_amp_dtype(cfg: Config) -> None:
+    """Give an ``AmpOptimWrapper`` without ``dtype`` the default of :func:`default_amp_dtype`."""
+    if cfg.get('optim_wrapper') is not None and \
+            cfg.optim_wrapper.get('type') == 'AmpOptimWrapper' and cfg.optim_wrapper.get('dtype') is None:
+        cfg.optim_wrapper.dtype = default_amp_dtype()
+
+
 def _enable_amp(cfg: Config) -> None:
-    """Switch the optimizer wrapper to MMEngine's ``AmpOptimWrapper``."""
+    """Switch the optimizer wrapper to MMEngine's ``AmpOptimWrapper`` (bf16 where supported, see
+    :func:`default_amp_dtype`; ``--cfg-options optim_wrapper.dtype=float16`` forces fp16)."""
     optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
-    if optim_wrapper == 'AmpOptimWrapper':
-        return
-    if optim_wrapper != 'OptimWrapper':
-        raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
-    cfg.optim_wrapper.type = 'AmpOptimWrapper'
-    cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    if optim_wrapper != 'AmpOptimWrapper':
+        if optim_wrapper != 'OptimWrapper':
+            raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
+        cfg.optim_wrapper.type = 'AmpOptimWrapper'
+        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
+    _set_amp_dtype(cfg)
 
 
 def build_train_config(args: argparse.Namespace) -> Config:
@@ -138,6 +152,7 @@ def build_train_config(args: argparse.Namespace) -> Config:
         cfg.val_evaluator = None
     if args.amp:
         _enable_amp(cfg)
+    _set_amp_dtype(cfg)  # also configs that name AmpOptimWrapper themselves
     if args.resume == 'auto':
         cfg.resume = True
         cfg.load_from = None
