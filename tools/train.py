@@ -11,6 +11,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import ga2clip_mmaction  # noqa: E402,F401  (compat fixes + registration before mmaction.models)
+from ga2clip_mmaction.utils.process_group import teardown_process_group  # noqa: E402
 from ga2clip_mmaction.utils.runner_setup import (  # noqa: E402
     build_train_config, build_train_parser)
 
@@ -42,3 +43,4 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
+    teardown_process_group()  # all ranks done: barrier, then destroy the group

@@ -2,7 +2,7 @@
 
 Two ways to start ranks, both used by every multi-rank test of the suite:
 
-* :func:`run_ranks` runs a Python function on ``world_size`` spawned processes that share a gloo process group
+* :func:`run_ranks` runs a Python function on ``world_size`` child processes that share a gloo process group
   (file-based rendezvous in a fresh temporary directory, so no port is involved);
 * :func:`run_commands` runs command lines (``torchrun`` launchers, ``tools/dist_*.sh``, ``tools/slurm_*.sh``)
   side by side, on free ports chosen by :func:`free_port`.
@@ -10,14 +10,18 @@ Two ways to start ranks, both used by every multi-rank test of the suite:
 Both wait for every rank with a deadline, kill what is left when it passes, and raise one error that gives each
 rank's exit status and traceback (or output tail), so a failure names the rank and the line.
 
-Teardown. Each rank of :func:`run_ranks` (forked by default, spawned on request) meets the others at a barrier before it destroys the process group, and
-then leaves with ``os._exit`` once its result is on disk. The barrier means no rank tears its gloo connections
-down while a peer still waits on them in the last collective. ``os._exit`` skips the interpreter's finalisation
-in the child: with the ``spawn`` start method a child otherwise exits through ``sys.exit``, runs C++ static
-destructors (gloo's transport, the OpenMP pool of torch, decord's and OpenCV's threads) in an unspecified order
-while some of their threads are still joinable, and ``std::thread``'s destructor then calls ``std::terminate``:
-``terminate called without an active exception``, SIGABRT, a test that fails one run in a few under load. A
-``fork`` child (what ``multiprocessing`` does for fork) always ended like this; the helper makes it the rule.
+Teardown. Each rank of :func:`run_ranks` (forked by default, spawned on request) meets the others at a barrier
+before it destroys the process group, and then leaves with ``os._exit`` once its result is on disk.
+
+Why. The old 2-rank sampler test aborted about one run in 14 on a loaded 2-core machine (rank 0: SIGABRT,
+``terminate called without an active exception``). That is libstdc++'s message when a ``std::thread`` is destroyed
+while still joinable: gloo's C++ worker/transport threads torn down by a destructor instead of being joined. Two
+things made it reachable there. The ranks destroyed the group without a barrier, so one rank could close its
+connections while its peer was still finishing the last collective (``all_gather_object`` is two of them) and
+writing its result. And the ranks were ``spawn`` children, which leave through ``sys.exit``: full interpreter
+finalisation, where whatever C++ state is left is destroyed in no set order (the same abort at exit is reported
+upstream, pytorch/pytorch#190489; finalisation crashes of gloo's threads, #179291). The barrier removes the first,
+``os._exit`` the second (a ``fork`` child of ``multiprocessing`` always ended that way).
 """
 import os
 import pickle
