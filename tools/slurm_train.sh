@@ -1,28 +1,6 @@
 #!/usr/bin/env bash
 # Usage: [GPUS=8] [GPUS_PER_NODE=8] [CPUS_PER_TASK=5] [SRUN_ARGS=...] \
 #     bash tools/slurm_train.sh PARTITION JOB_NAME CONFIG [train.py options]
-# One srun task per GPU; MMEngine's `--launcher slurm` reads SLURM_PROCID/SLURM_NTASKS/SLURM_LOCALID
-# and the first host of SLURM_NODELIST (MASTER_PORT, default 29500, picks the port).
-# PYTHON picks the interpreter (default: python).
+# One srun task per GPU (MMEngine `--launcher slurm`); see tools/slurm_launch.sh.
 set -euo pipefail
-PARTITION=$1
-JOB_NAME=$2
-CONFIG=$3
-shift 3
-GPUS=${GPUS:-8}
-GPUS_PER_NODE=${GPUS_PER_NODE:-8}
-CPUS_PER_TASK=${CPUS_PER_TASK:-5}
-SRUN_ARGS=${SRUN_ARGS:-""}
-TOOLS=$(dirname "$0")
-export PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}"
-# SRUN_ARGS is split into words on purpose (e.g. SRUN_ARGS="--quotatype=auto --exclusive").
-# shellcheck disable=SC2086
-exec srun -p "$PARTITION" \
-    --job-name="$JOB_NAME" \
-    --gres=gpu:"$GPUS_PER_NODE" \
-    --ntasks="$GPUS" \
-    --ntasks-per-node="$GPUS_PER_NODE" \
-    --cpus-per-task="$CPUS_PER_TASK" \
-    --kill-on-bad-exit=1 \
-    ${SRUN_ARGS} \
-    "${PYTHON:-python}" -u "$TOOLS/train.py" "$CONFIG" --launcher slurm "$@"
+exec bash "$(dirname "$0")/slurm_launch.sh" train.py "$@"

@@ -308,7 +308,9 @@ def test_slurm_script_passes_the_mmaction2_variables_to_srun(three_ranks_slurm):
     assert srun['opts'] == {'-p': 'cpu_part', '--job-name': 'ga2_tiny', '--gres': 'gpu:3', '--ntasks': '3',
                             '--ntasks-per-node': '3', '--cpus-per-task': '1', '--kill-on-bad-exit': '1',
                             '--quotatype': 'auto', '--exclusive': ''}
-    assert srun['command'][-4:-2] == ['--launcher', 'slurm'] or '--launcher' in srun['command']
+    command = srun['command']
+    assert command[command.index('-u') + 1].endswith(osp.join('tools', 'train.py'))
+    assert command[-2:] == ['--launcher', 'slurm'] and '--work-dir' in command
 
 
 def test_hard_prompt_stays_bit_identical_under_three_ranks(world, three_ranks_slurm):
