@@ -16,7 +16,7 @@ by colour or by shape alone):
 The renderer draws with OpenCV into ``uint8`` RGB arrays and is fully determined by the
 random generator it is given.
 """
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from itertools import product
 from typing import Dict, List, Optional, Sequence, Tuple
 
@@ -253,8 +253,35 @@ def render_frame(attrs: Attributes, center: Tuple[float, float], image_size: int
     return np.clip(frame, 0, 255).astype(np.uint8)
 
 
+#: The attributes that make up a class's *habitat* (its typical scene), in this order.
+HABITAT_FIELDS: Tuple[str, ...] = ('background', 'texture', 'size')
+#: Every habitat: 3 backgrounds x 2 textures x 2 sizes = 12 combinations.
+HABITATS: Tuple[Tuple[str, str, str], ...] = tuple(product(BACKGROUNDS, TEXTURES, SIZES))
+
+
+def class_habitats(role: str, seed: int = 0) -> List[Tuple[str, str, str]]:
+    """The habitat of every class of a role (classes in :func:`role_pairs` order).
+
+    In real video data the scene correlates with the action (swimming happens in pools, skiing on
+    snow), and classes of different datasets or splits share scenes. Here each class has one
+    habitat ``(background, texture, size)``; inside a role the habitats are distinct (a seeded
+    permutation of :data:`HABITATS` per role), so classes of different roles share habitats.
+
+    Args:
+        role (str): ``'base'``, ``'novel'``, ``'stage1'`` or ``'anchor'``.
+        seed (int): World seed. Defaults to 0.
+
+    Returns:
+        list[tuple[str, str, str]]: One habitat per class.
+    """
+    pairs = role_pairs(role)
+    order = np.random.default_rng([seed, 500, tuple(ROLE_DIAGONALS).index(role)]).permutation(len(HABITATS))
+    return [HABITATS[i] for i in order[:len(pairs)]]
+
+
 def sample_nuisance(rng: np.random.Generator, colour: str, shape: str,
-                    motion: bool = True) -> Attributes:
+                    motion: bool = True, habitat: Optional[Tuple[str, str, str]] = None,
+                    habitat_prob: float = 0.0) -> Attributes:
     """Draw the free attributes of an object of a given class.
 
     Args:
@@ -262,16 +289,24 @@ def sample_nuisance(rng: np.random.Generator, colour: str, shape: str,
         colour (str): Colour name.
         shape (str): Shape name.
         motion (bool): Draw a motion too (videos). Defaults to True.
+        habitat (tuple[str, str, str], optional): The class's habitat (``HABITAT_FIELDS``
+            values). Defaults to None (every attribute drawn uniformly).
+        habitat_prob (float): Probability that the clip shows the habitat instead of uniformly
+            drawn ``HABITAT_FIELDS``. Defaults to 0.0 (no extra random draw: the same stream
+            as without a habitat).
 
     Returns:
         Attributes: The object.
     """
-    return Attributes(
+    attrs = Attributes(
         colour=colour, shape=shape,
         size=SIZES[rng.integers(len(SIZES))],
         texture=TEXTURES[rng.integers(len(TEXTURES))],
         background=tuple(BACKGROUNDS)[rng.integers(len(BACKGROUNDS))],
         motion=MOTIONS[rng.integers(len(MOTIONS))] if motion else 'still')
+    if habitat is not None and habitat_prob > 0 and rng.random() < habitat_prob:
+        attrs = replace(attrs, **dict(zip(HABITAT_FIELDS, habitat)))
+    return attrs
 
 
 def render_image(attrs: Attributes, image_size: int, rng: np.random.Generator) -> np.ndarray:

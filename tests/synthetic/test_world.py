@@ -53,3 +53,37 @@ def test_render_is_deterministic_and_shapes_differ():
     assert np.array_equal(a, b)
     area = lambda img: int((img[..., 0].astype(int) - img[..., 1] > 100).sum())  # noqa: E731
     assert area(a) > 1.3 * area(c)  # a disc covers more than a cross of the same radius
+
+
+def test_habitats_are_distinct_inside_a_role_and_shared_across_roles():
+    assert len(set(world.HABITATS)) == len(world.HABITATS) == 12
+    per_role = {r: world.class_habitats(r) for r in ('base', 'novel', 'stage1', 'anchor')}
+    for role, habitats in per_role.items():
+        assert len(habitats) == len(world.role_pairs(role))
+        assert len(set(habitats)) == len(habitats), role  # a role's scene decides its class
+    assert set(per_role['base']) == set(per_role['novel']) == set(world.HABITATS)
+    assert world.class_habitats('base', seed=0) == per_role['base']
+    assert world.class_habitats('base', seed=1) != per_role['base']
+
+
+def test_habitat_probability_sets_how_often_a_clip_shows_its_habitat():
+    habitat = ('white', 'striped', 'small')
+
+    def draw(prob, n=2000):
+        rng = np.random.default_rng(11)
+        return [world.sample_nuisance(rng, 'red', 'star', habitat=habitat, habitat_prob=prob)
+                for _ in range(n)]
+
+    def share(attrs):
+        return np.mean([(a.background, a.texture, a.size) == habitat for a in attrs])
+
+    assert share(draw(1.0)) == 1.0
+    # 0.8 in the habitat plus 0.2 x 1/12 by chance
+    assert share(draw(0.8)) == pytest.approx(0.8 + 0.2 / 12, abs=0.03)
+    assert share(draw(0.0)) == pytest.approx(1 / 12, abs=0.02)
+    # probability 0 draws nothing extra: the stream of the world without habitats
+    rng_a, rng_b = np.random.default_rng(5), np.random.default_rng(5)
+    plain = [world.sample_nuisance(rng_a, 'red', 'star') for _ in range(20)]
+    off = [world.sample_nuisance(rng_b, 'red', 'star', habitat=habitat, habitat_prob=0.0) for _ in range(20)]
+    assert plain == off
+    assert all(a.colour == 'red' and a.shape == 'star' for a in draw(1.0, 10))

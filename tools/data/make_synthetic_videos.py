@@ -44,9 +44,12 @@ def parse_args(argv: Sequence[str] = None) -> argparse.Namespace:
     p.add_argument('--size', type=int, default=64, help='frame side in pixels')
     p.add_argument('--shots', type=int, default=16, help='shots per base class in fs lists')
     p.add_argument('--base-pool', type=int, default=24, help='train clips per base class')
-    p.add_argument('--val-per-class', type=int, default=10, help='base_val/novel_val clips per class')
+    p.add_argument('--val-per-class', type=int, default=20, help='base_val/novel_val clips per class')
     p.add_argument('--stage1-per-class', type=int, default=16, help='stage-1 train clips per class')
-    p.add_argument('--anchors-per-class', type=int, default=8, help='anchor clips per anchor class')
+    p.add_argument('--anchors-per-class', type=int, default=12, help='anchor clips per anchor class')
+    p.add_argument('--habitat-prob', type=float, default=0.8,
+                   help='probability that a clip shows its class habitat (background, texture, size); '
+                   'otherwise those attributes are drawn uniformly (see docs/synthetic_world.md)')
     p.add_argument('--force', action='store_true', help='rewrite even if the stamp matches')
     return p.parse_args(argv)
 
@@ -100,12 +103,14 @@ def make_clips(args: argparse.Namespace, role: str, index_range: range,
         list[list[tuple[str, int]]]: Per class, its ``(relative path, label)`` rows.
     """
     out = []
+    habitats = world.class_habitats(role, args.seed)
     for label, (colour, shape) in enumerate(world.role_pairs(role)):
         rows = []
         for k in index_range:
             rng = np.random.default_rng([args.seed, ROLE_IDS[role], label, k])
             rel = f'{role}/{class_dir(colour, shape)}/{k:04d}.mp4'
-            videos[rel] = world.sample_nuisance(rng, colour, shape)
+            videos[rel] = world.sample_nuisance(rng, colour, shape, habitat=habitats[label],
+                                                habitat_prob=args.habitat_prob)
             rows.append((rel, label))
         out.append(rows)
     return out

@@ -109,3 +109,18 @@ def test_pretraining_captions_hold_out_novel_pairs(world_dir):
     values = {v for r in rows[1:] for v in r[1:]}
     for vocab in (world.COLOURS, world.SHAPES, world.SIZES, world.TEXTURES, world.BACKGROUNDS):
         assert set(vocab) <= values
+
+
+def test_clips_show_their_class_habitat(tool, tmp_path):
+    root = str(tmp_path / 'h')
+    tool.main(['--out', root, '--habitat-prob', '1'] + SMALL)
+    with open(osp.join(root, 'videos', 'captions.tsv')) as f:
+        captions = dict(line.rstrip('\n').split('\t') for line in list(f)[1:])
+    assert len(captions) == 12 * 3 + 12 + 12 + 6 + 6  # base pool, base_val, novel_val, stage 1, anchors
+    for role in ('base', 'novel', 'stage1', 'anchor'):
+        for (colour, shape), (bg, texture, size) in zip(world.role_pairs(role), world.class_habitats(role)):
+            clips = [c for p, c in captions.items() if p.startswith(f'{role}/{colour}_{shape}/')]
+            assert clips, (role, colour, shape)
+            for caption in clips:
+                assert caption.startswith(f'a {size} ') and caption.endswith(f'on a {bg} background')
+                assert ('striped' in caption) == (texture == 'striped')
