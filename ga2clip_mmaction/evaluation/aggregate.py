@@ -29,20 +29,39 @@ def mean_std(values: Sequence[float]) -> Tuple[float, Optional[float]]:
     return mean, math.sqrt(var)
 
 
+def split_run_indices(name: str) -> Tuple[str, Tuple[int, ...]]:
+    """Strip every trailing run suffix of a name: its group and the indices, left to right.
+
+    Args:
+        name (str): E.g. ``'ivlp_s2_seed1'``.
+
+    Returns:
+        tuple[str, tuple[int, ...]]: ``('ivlp', (2, 1))``; ``(name, ())`` without a suffix.
+    """
+    indices: List[int] = []
+    while True:
+        match = _RUN_SUFFIX.match(name)
+        if match is None:
+            return name, tuple(reversed(indices))
+        name = match.group('group')
+        indices.append(int(match.group('index')))
+
+
 def split_run_name(name: str) -> Tuple[str, Optional[int]]:
     """Split a run name into its group and its run index.
 
     Args:
-        name (str): E.g. ``'ga2clip_zs_eval_hmdb51_split2'`` or ``'b2n_ucf_seed3'``.
+        name (str): E.g. ``'ga2clip_zs_eval_hmdb51_split2'``, ``'b2n_ucf_seed3'`` or
+            ``'ivlp_s2_seed1'`` (tools/run_demo.py's ``<method>_s<list>_seed<seed>``).
 
     Returns:
-        tuple[str, int | None]: ``('ga2clip_zs_eval_hmdb51', 2)``; ``(name, None)`` when the
-        name has no ``_split<N>`` / ``_seed<N>`` / ``_s<N>`` suffix (``-`` works as ``_``).
+        tuple[str, int | None]: ``('ga2clip_zs_eval_hmdb51', 2)``; every trailing ``_split<N>`` /
+        ``_seed<N>`` / ``_s<N>`` suffix is stripped (``-`` works as ``_``) and the index is the
+        first of them (``('ivlp', 2)``; all of them: :func:`split_run_indices`); ``(name, None)``
+        when the name has no suffix.
     """
-    match = _RUN_SUFFIX.match(name)
-    if match is None:
-        return name, None
-    return match.group('group'), int(match.group('index'))
+    group, indices = split_run_indices(name)
+    return group, (indices[0] if indices else None)
 
 
 def aggregate_runs(results: Mapping[str, Mapping[str, float]]) -> Dict[str, Dict[str, dict]]:
@@ -54,12 +73,12 @@ def aggregate_runs(results: Mapping[str, Mapping[str, float]]) -> Dict[str, Dict
     Returns:
         dict[str, dict[str, dict]]: ``{group: {metric: dict(mean, std, n, values)}}`` in order
         of first appearance; a metric is reduced over the runs of the group that report it,
-        ``values`` ordered by run index.
+        ``values`` ordered by run indices (``_s1_seed0``, ``_s1_seed1``, ``_s2_seed0``, ...).
     """
-    groups: Dict[str, List[Tuple[int, str]]] = {}
+    groups: Dict[str, List[Tuple[Tuple[int, ...], str]]] = {}
     for order, name in enumerate(results):
-        group, index = split_run_name(name)
-        groups.setdefault(group, []).append((order if index is None else index, name))
+        group, indices = split_run_indices(name)
+        groups.setdefault(group, []).append((indices or (order, ), name))
     out: Dict[str, Dict[str, dict]] = {}
     for group, runs in groups.items():
         metrics: Dict[str, List[float]] = {}
