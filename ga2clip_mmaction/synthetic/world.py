@@ -87,6 +87,33 @@ class Attributes:
                 f'on a {self.background} background')
 
 
+def parse_caption(caption: str) -> Attributes:
+    """Read the attributes back from a clip caption (:meth:`Attributes.caption`).
+
+    Args:
+        caption (str): E.g. ``"a small striped red star moving left on a black background"``.
+
+    Returns:
+        Attributes: The object the caption describes.
+
+    Raises:
+        ValueError: The caption is not in the form :meth:`Attributes.caption` writes.
+    """
+    words = caption.split()
+    try:
+        striped = words[2] == 'striped'
+        colour, shape = words[3:5] if striped else words[2:4]
+        rest = words[5:] if striped else words[4:]
+        motion = 'still' if rest[:2] == ['standing', 'still'] else rest[1]
+        attrs = Attributes(colour=colour, shape=shape, size=words[1],
+                           texture='striped' if striped else 'plain', background=words[-2], motion=motion)
+    except (IndexError, ValueError):
+        raise ValueError(f'Not a clip caption: {caption!r}') from None
+    if attrs.caption() != caption:
+        raise ValueError(f'Not a clip caption: {caption!r}')
+    return attrs
+
+
 def pair_diagonal(colour: str, shape: str) -> int:
     """Diagonal of a colour/shape pair in the 6 x 6 table.
 

@@ -87,3 +87,14 @@ def test_habitat_probability_sets_how_often_a_clip_shows_its_habitat():
     off = [world.sample_nuisance(rng_b, 'red', 'star', habitat=habitat, habitat_prob=0.0) for _ in range(20)]
     assert plain == off
     assert all(a.colour == 'red' and a.shape == 'star' for a in draw(1.0, 10))
+
+
+def test_captions_parse_back():
+    rng = np.random.default_rng(2)
+    for colour, shape in world.role_pairs('novel'):
+        attrs = world.sample_nuisance(rng, colour, shape)
+        assert world.parse_caption(attrs.caption()) == attrs
+    with pytest.raises(ValueError, match='Not a clip caption'):
+        world.parse_caption('a red star')
+    with pytest.raises(ValueError, match='Not a clip caption'):
+        world.parse_caption('a large red star moving left on a black floor')
