@@ -7,5 +7,6 @@ from . import data_preprocessors  # noqa: E402,F401
 from .backbones import *  # noqa: E402,F401,F403
 from .heads import *  # noqa: E402,F401,F403
 from .losses import *  # noqa: E402,F401,F403
+from .mappings import *  # noqa: E402,F401,F403
 from .necks import *  # noqa: E402,F401,F403
 from .recognizers import *  # noqa: E402,F401,F403

@@ -1,5 +1,5 @@
 """CLIP image tower with deep visual prompts (IVLP / GA2-CLIP), as an MMAction2 backbone."""
-from typing import Dict, Optional
+from typing import Dict, Optional, Sequence
 
 import torch
 from mmaction.registry import MODELS
@@ -42,6 +42,9 @@ class PromptedCLIPVision(BaseModule):
     #: Interface used by :class:`GA2CLIPRecognizer`: ``forward(x, prompts=False)`` runs the frozen, prompt-free
     #: CLIP image tower (the reference of ``AnchorLoss(mode='kl')``). Other backbones lack the attribute.
     supports_prompt_free: bool = True
+    #: ``forward(x, prompt_offsets=[...])`` adds per-layer offsets to the prompts (used by
+    #: :class:`InterModalPromptMapping` through :class:`GA2CLIPRecognizer`).
+    supports_prompt_offsets: bool = True
 
     def __init__(self,
                  clip: Dict,
@@ -86,50 +89,83 @@ class PromptedCLIPVision(BaseModule):
         cls = v.class_embedding.to(x.dtype).expand(x.shape[0], 1, -1)
         return torch.cat([cls, x], dim=1) + v.positional_embedding.to(x.dtype)
 
-    def encode_frames(self, frames: torch.Tensor, prompts: bool = True) -> torch.Tensor:
+    def _check_offsets(self, offsets: Sequence[torch.Tensor]) -> None:
+        """Refuse prompt offsets that do not fit the prompts (more layers or another shape)."""
+        if self.prompt is None:
+            raise ValueError('PromptedCLIPVision: prompt_offsets given but the backbone has no prompts')
+        if len(offsets) > self.vision_depth:
+            raise ValueError(f'PromptedCLIPVision: {len(offsets)} prompt offsets for '
+                             f'vision_depth={self.vision_depth} prompted layers')
+        shape = tuple(self.prompt.shape)
+        for i, off in enumerate(offsets):
+            if tuple(off.shape) != shape:
+                raise ValueError(f'PromptedCLIPVision: prompt_offsets[{i}] has shape {tuple(off.shape)}, '
+                                 f'the prompts are {shape}')
+
+    def _layer_prompt(self, layer: int, batch: int, offsets: Optional[Sequence[torch.Tensor]]) -> torch.Tensor:
+        """Prompt tokens of ``layer`` (plus its offset, if any) broadcast to ``[batch, n, w]``."""
+        prompt = self.prompt if layer == 0 else self.deep_prompts[layer - 1]
+        if offsets is not None and layer < len(offsets):
+            prompt = prompt + offsets[layer]
+        return expand_prompt(prompt, batch, self.emulate_fp16_prompt_grads)
+
+    def encode_frames(self,
+                      frames: torch.Tensor,
+                      prompts: bool = True,
+                      prompt_offsets: Optional[Sequence[torch.Tensor]] = None) -> torch.Tensor:
         """Encode independent frames.
 
         Args:
             frames (Tensor): ``[M, C, H, W]``.
             prompts (bool): Insert the visual prompts; ``False`` gives the plain CLIP image tower.
                 Defaults to True.
+            prompt_offsets (Sequence[Tensor], optional): ``prompt_offsets[l]`` (``[vision_ctx, width]``) is
+                added to the prompt of layer ``l`` (layer 0 = the appended tokens, ``l >= 1`` = the deep
+                prompts) for the first ``len(prompt_offsets)`` layers; ignored with ``prompts=False``.
+                Defaults to None (the prompts as they are).
 
         Returns:
             Tensor: ``[M, D]``.
         """
         v = self.visual
         x = self._embed_frames(frames)
+        if prompts and prompt_offsets is not None:
+            self._check_offsets(prompt_offsets)
+        offsets = prompt_offsets if prompts else None
         use_prompts = prompts and self.prompt is not None
         n, m = self.vision_ctx, x.shape[0]
-        fp16 = self.emulate_fp16_prompt_grads
         if use_prompts:
-            x = torch.cat([x, expand_prompt(self.prompt, m, fp16).to(x.dtype)], dim=1)
+            x = torch.cat([x, self._layer_prompt(0, m, offsets).to(x.dtype)], dim=1)
         x = v.ln_pre(x)
         use_ckpt = self.grad_checkpointing and self.training
         for i, block in enumerate(v.transformer.resblocks):
             if use_prompts and 1 <= i < self.vision_depth:
-                deep = expand_prompt(self.deep_prompts[i - 1], m, fp16).to(x.dtype)
+                deep = self._layer_prompt(i, m, offsets).to(x.dtype)
                 x = torch.cat([x[:, :-n], deep], dim=1)
             x = run_block(block, x, None, use_ckpt)
         pooled, _ = v._pool(x)
         return pooled @ v.proj
 
-    def forward(self, x: torch.Tensor, prompts: bool = True) -> torch.Tensor:
+    def forward(self,
+                x: torch.Tensor,
+                prompts: bool = True,
+                prompt_offsets: Optional[Sequence[torch.Tensor]] = None) -> torch.Tensor:
         """Encode the frames of N clips (or M independent frames).
 
         Args:
             x (Tensor): ``[N, C, T, H, W]`` or ``[M, C, H, W]``.
             prompts (bool): See :meth:`encode_frames`. Defaults to True.
+            prompt_offsets (Sequence[Tensor], optional): See :meth:`encode_frames`. Defaults to None.
 
         Returns:
             Tensor: ``[N, T, D]`` or ``[M, D]``; with ``feature_map``, ``[N, D, T, 1, 1]`` or ``[M, D, 1, 1]``.
         """
         if x.dim() == 4:
-            out = self.encode_frames(x, prompts=prompts)
+            out = self.encode_frames(x, prompts=prompts, prompt_offsets=prompt_offsets)
             return out[..., None, None] if self.feature_map else out
         if x.dim() != 5:
             raise ValueError(f'PromptedCLIPVision expects [N, C, T, H, W] or [M, C, H, W], got {tuple(x.shape)}')
         n, c, t, h, w = x.shape
         frames = x.permute(0, 2, 1, 3, 4).reshape(n * t, c, h, w)
-        out = self.encode_frames(frames, prompts=prompts).view(n, t, -1)
+        out = self.encode_frames(frames, prompts=prompts, prompt_offsets=prompt_offsets).view(n, t, -1)
         return out.transpose(1, 2)[..., None, None] if self.feature_map else out

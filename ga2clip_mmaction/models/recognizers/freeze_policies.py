@@ -2,7 +2,8 @@
 
 A policy is a function ``policy(towers)`` that sets ``requires_grad`` of the CLIP towers, given as
 ``{'vision': backbone.visual or None, 'text': cls_head.text or None}`` (``None`` when the backbone or head has no
-CLIP tower, e.g. a ResNet3d backbone, which then trains as configured). The prompts and the coupling always train;
+CLIP tower, e.g. a ResNet3d backbone, which then trains as configured). The prompts, the coupling and the
+inter-modal prompt mapping (``model.prompt_mapping``, a module of the recognizer, outside the towers) always train;
 CLIP's logit scale always stays frozen. Register a new policy with
 ``@FREEZE_POLICIES.register_module('my_policy')``.
 """

@@ -13,6 +13,7 @@ from torch import nn
 
 from ...registry import FREEZE_POLICIES, TEMPORAL_POOLINGS
 from ..clip_weights import shared_clip_builds
+from ..mappings import build_prompt_mapping, text_layer_prompts
 from ..necks import TemporalTransformerPooling
 from . import freeze_policies  # noqa: F401  (registers the policies)
 
@@ -44,6 +45,11 @@ class GA2CLIPRecognizer(BaseRecognizer):
         view_average (str): How the V test views of a sample are merged: ``'feature'`` (mean embedding,
             released), ``'score'`` (mean logits) or ``'prob'`` (mean softmax). Defaults to ``'feature'``.
         neck (dict, optional): Module applied to the pooled video embedding. Defaults to None.
+        prompt_mapping (dict, optional): Inter-modal prompt mapping (:class:`InterModalPromptMapping`,
+            ViLT-CLIP): offsets computed from the head's soft text prompts once per forward and added to the
+            backbone's vision prompts. Defaults to None (independent prompts).
+        consistency_loss (dict, optional): :class:`HandcraftedConsistencyLoss` config, logged as
+            ``loss_consistency`` (ViLT-CLIP). Defaults to None.
         train_cfg (dict, optional): Unused, for MMAction2 compatibility.
         test_cfg (dict, optional): ``max_testing_views`` (views per backbone pass at test time, MMAction2's
             key; default all at once) and ``precision`` (``'fp32'`` default, ``'bf16'`` or ``'fp16'``: the
@@ -63,6 +69,8 @@ class GA2CLIPRecognizer(BaseRecognizer):
                  freeze: str = 'prompts',
                  view_average: str = 'feature',
                  neck: Optional[Dict] = None,
+                 prompt_mapping: Optional[Dict] = None,
+                 consistency_loss: Optional[Dict] = None,
                  train_cfg: Optional[Dict] = None,
                  test_cfg: Optional[Dict] = None,
                  data_preprocessor: Optional[Dict] = None) -> None:
@@ -92,6 +100,9 @@ class GA2CLIPRecognizer(BaseRecognizer):
                 raise TypeError(f'anchor_loss.mode="{self.anchor_loss.mode}" needs a backbone that can run '
                                 f'without prompts (forward(x, prompts=False)); '
                                 f'{type(self.backbone).__name__} cannot')
+        self.prompt_mapping = build_prompt_mapping(prompt_mapping, self.backbone, self.cls_head) \
+            if prompt_mapping is not None else None
+        self.consistency_loss = MODELS.build(consistency_loss) if consistency_loss is not None else None
         self.freeze = freeze
         self.view_average = view_average
         if view_average != 'feature':
@@ -160,12 +171,25 @@ class GA2CLIPRecognizer(BaseRecognizer):
         x = inputs.flatten(0, 1)
         chunk = self.test_cfg.get('max_testing_views') if not torch.is_grad_enabled() else None
         chunks = x.split(chunk) if chunk else (x, )
-        emb = torch.cat([self._embed_chunk(c, prompts) for c in chunks])
+        offsets = self.prompt_offsets() if prompts else None  # once per forward, shared by the chunks
+        emb = torch.cat([self._embed_chunk(c, prompts, offsets) for c in chunks])
         return emb.view(b, v, -1)
 
-    def _embed_chunk(self, x: torch.Tensor, prompts: bool) -> torch.Tensor:
+    def prompt_offsets(self) -> Optional[List[torch.Tensor]]:
+        """Per-layer vision-prompt offsets of the inter-modal prompt mapping (None without one)."""
+        if self.prompt_mapping is None:
+            return None
+        return self.prompt_mapping(text_layer_prompts(self.cls_head.prompt_learner))
+
+    def _embed_chunk(self, x: torch.Tensor, prompts: bool,
+                     offsets: Optional[List[torch.Tensor]] = None) -> torch.Tensor:
         """Backbone -> temporal pooling -> neck of clips ``[N, C, T, H, W]``: ``[N, D]``."""
-        feats = self.backbone(x) if prompts else self.backbone(x, prompts=False)
+        if not prompts:
+            feats = self.backbone(x, prompts=False)
+        elif offsets is not None:
+            feats = self.backbone(x, prompt_offsets=offsets)
+        else:
+            feats = self.backbone(x)
         emb = self._pool_frames(feats)
         if self.with_neck:
             emb = self.neck(emb)
@@ -192,7 +216,8 @@ class GA2CLIPRecognizer(BaseRecognizer):
             anchor_inputs (Tensor, optional): ``[A, V, C, T, H, W]`` anchor clips.
 
         Returns:
-            dict[str, Tensor]: ``loss_cls``, top-k accuracies and, with anchors, ``loss_anchor`` (kl/negative).
+            dict[str, Tensor]: ``loss_cls``, top-k accuracies, with anchors ``loss_anchor`` (kl/negative) and
+            with ``consistency_loss`` ``loss_consistency``.
         """
         head = self.cls_head
         use_anchor = self.anchor_loss is not None and not self.anchor_term_skipped
@@ -215,6 +240,9 @@ class GA2CLIPRecognizer(BaseRecognizer):
         if use_anchor:
             losses, cos = self._anchor_term(anchors, anchor_inputs, text_feats, cos)
         losses.update(head.loss_by_feat(head.logit_scale * cos, data_samples))
+        if self.consistency_loss is not None:
+            frozen = self.consistency_loss.frozen_features(head.classnames, head.text)
+            losses['loss_consistency'] = self.consistency_loss(text_feats, frozen)
         return losses
 
     def _anchor_term(self, anchors: torch.Tensor, anchor_inputs: torch.Tensor, text_feats: torch.Tensor,
