@@ -21,7 +21,8 @@ register_all_modules(init_default_scope=True)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SHARED_DATA = osp.join(osp.dirname(ROOT), 'shared', 'data')
-CONFIGS = sorted(p for p in glob.glob(osp.join(ROOT, 'configs', 'ga2clip_*.py')) if 'demo' not in p)
+CONFIGS = sorted(p for pattern in ('ga2clip_*.py', 'vilt_clip_*.py')
+                 for p in glob.glob(osp.join(ROOT, 'configs', pattern)) if 'demo' not in p)
 NAMES = [osp.basename(p)[:-3] for p in CONFIGS]
 TINY_CLIP = dict(arch='GA2-Tiny-Random', weights=None)
 TINY_CTX = 2
@@ -41,6 +42,7 @@ def test_protocol_configs_exist():
                 'ga2clip_k400_fully_supervised'}
     expected |= {f'ga2clip_fs_{d}_k{k}' for d in ('hmdb51', 'ucf101', 'ssv2') for k in (2, 4, 8, 16)}
     expected |= {f'ga2clip_zs_eval_{d}_split{s}' for d in ('hmdb51', 'ucf101', 'k600') for s in (1, 2, 3)}
+    expected |= {f'vilt_clip_b2n_{d}' for d in ('k400', 'hmdb51', 'ucf101', 'ssv2')}
     assert set(NAMES) == expected
 
 
@@ -68,6 +70,17 @@ def test_config_parses_with_the_released_recipe(name):
     if 'hard_prompt' in name:
         assert model.cls_head.coupling == 'none' and model.get('anchor_loss') is None
         assert 'batch_sampler' not in train
+        return
+    if name.startswith('vilt_clip'):  # the GA2-CLIP recipe's data and schedule, ViLT-CLIP's parts
+        released = _config(name.replace('vilt_clip', 'ga2clip'))
+        assert model.cls_head.coupling == 'none' and model.cls_head.hard_prompt is None
+        assert model.get('anchor_loss') is None and train.get('batch_sampler') is None
+        assert model.prompt_mapping == dict(type='InterModalPromptMapping')
+        assert model.consistency_loss.template == 'a video of a person doing {}.'
+        assert train.dataset == released.train_dataloader.dataset.dataset
+        for key in ('param_scheduler', 'optim_wrapper', 'train_cfg', 'test_dataloader', 'val_dataloader',
+                    'test_evaluator', 'custom_hooks'):
+            assert cfg[key] == released[key], key
         return
     assert model.cls_head.coupling == 'concat_mlp' and model.cls_head.hard_prompt.endswith('.pt')
     assert train.batch_sampler == dict(type='AnchorBatchSampler', num_anchors=1)
