@@ -1,12 +1,14 @@
 """Collect finished runs into a results table (mean ± std) next to the published numbers.
 
-Writes ``results.md``, ``results.csv`` and ``results.png`` (base / novel / HM per dataset) to
-``--out-dir`` and prints the markdown table. Runs are grouped by work-dir name without the
-``_s<N>`` / ``_seed<N>`` / ``_split<N>`` suffix.
+Writes ``results.md``, ``results.csv`` and ``results.png`` (base / novel / HM per group, bars at the mean,
+error bars one sample std over the group's runs) to ``--out-dir`` and prints the markdown table. Runs are
+grouped by work-dir name without every trailing ``_s<N>`` / ``_seed<N>`` / ``_split<N>`` suffix, so the
+demo's ``<method>_s<list>_seed<seed>`` runs (tools/run_demo.py) group by method.
 
-Example:
+Examples:
     python tools/summarize_results.py work_dirs/b2n_hmdb_s{1,2,3} work_dirs/b2n_ucf_s{1,2,3} \\
         --out-dir work_dirs/summary
+    python tools/summarize_results.py work_dirs/demo/runs/* --out-dir work_dirs/demo/summary
 """
 import argparse
 import os

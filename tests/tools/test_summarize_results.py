@@ -155,3 +155,30 @@ def test_metrics_json_files_and_dotted_work_dirs(tmp_path):
     rows = summarize_runs([str(tmp_path / 'zs_ucf_split1.json'), str(tmp_path / 'zs_ucf.v2_split2')])
     assert [(r['group'], r['stats']['acc/top1']['n']) for r in rows] == [('zs_ucf', 1),
                                                                          ('zs_ucf.v2', 1)]
+
+
+def test_demo_runs_group_by_method_with_error_bars(tmp_path, capsys):
+    """tools/run_demo.py's ``runs/<method>_s<list>_seed<seed>`` dirs (and its one ``zero-shot`` run)."""
+    base = {'ivlp': 0.9, 'ga2clip': 0.85}
+    dirs = [str(tmp_path / 'zero-shot')]
+    _test_log(dirs[0], '20250101_000000', _b2n(0.8, 0.7))
+    for method in ('ivlp', 'ga2clip'):
+        for seed in (0, 1):
+            for split in (1, 2, 3):
+                dirs.append(str(tmp_path / f'{method}_s{split}_seed{seed}'))
+                _test_log(dirs[-1], '20250101_000000', _b2n(base[method] + 0.01 * split, 0.5 + 0.02 * seed))
+    out = tmp_path / 'summary'
+    rows = _load_tool().main([*dirs, '--out-dir', str(out)])
+    assert [(r['group'], len(r['runs'])) for r in rows] == [('zero-shot', 1), ('ivlp', 6), ('ga2clip', 6)]
+    ivlp = rows[1]['stats']
+    # values ordered by (list, seed)
+    assert ivlp['b2n/base_top1']['values'] == pytest.approx([0.91, 0.91, 0.92, 0.92, 0.93, 0.93])
+    assert ivlp['b2n/novel_top1']['std'] == pytest.approx(statistics.stdev([0.5, 0.52] * 3))
+    md = (out / 'results.md').read_text()
+    assert '| ga2clip | - | 6 | 87.0 ± 0.9 | 51.0 ± 1.1 |' in md
+    assert '| zero-shot | - | 1 | 80.0 | 70.0 |' in md
+    from ga2clip_mmaction.evaluation.chart import _bars
+    labels, means, stds, _ = _bars(rows[1])
+    assert labels == ['base', 'novel', 'HM'] and stds[0] == pytest.approx(100 * statistics.stdev(
+        [0.91, 0.91, 0.92, 0.92, 0.93, 0.93]))
+    assert (out / 'results.png').read_bytes()[:8] == b'\x89PNG\r\n\x1a\n'
