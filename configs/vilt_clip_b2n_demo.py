@@ -4,7 +4,7 @@
 # prompt, no anchors, same data and schedule) plus ViLT-CLIP's inter-modal prompt mapping (every shared
 # prompted layer: 3 = min(language_depth 3, vision_depth 4); 4 tokens on both sides) and its hand-crafted-prompt
 # consistency loss. The synthetic world has no people in it, so the hand-crafted prompt is the demo's zero-shot
-# template 'a video of a {}.' (tools/eval_zero_shot.py / docs/synthetic_world.md) instead of the abstract's
+# template 'a video of a {}.' (the one tools/run_demo.py scores zero-shot CLIP with) instead of the abstract's
 # 'a video of a person doing {}.'. Weight 8.0 with the l2 form, as in configs/vilt_clip_b2n_*.py.
 _base_ = ['./ga2clip_b2n_demo_ivlp.py']
 
