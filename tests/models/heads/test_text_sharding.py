@@ -122,7 +122,8 @@ def _ddp_modes(rank: int, world_size: int) -> dict:
              ('concat_mlp', dict(mode='official', anchor_names=['else'])),
              ('add', dict(mode='kl', anchor_names=['red thing', 'round thing'])),
              ('seq_concat', dict(mode='negative', anchor_names=['something else'])),
-             ('none', None)]
+             ('none', None),
+             ('none', 'vilt')]  # ViLT-CLIP: inter-modal prompt mapping + hand-crafted consistency loss
     gen = torch.Generator().manual_seed(rank)
     batch = dict(inputs=[torch.randint(0, 255, (1, 3, 2, 32, 32), generator=gen).float() for _ in range(3)],
                  data_samples=[ActionDataSample().set_gt_label(torch.tensor(i)) for i in (0, 3)]
@@ -140,6 +141,11 @@ def _ddp_modes(rank: int, world_size: int) -> dict:
                    freeze='prompts',
                    data_preprocessor=dict(type='AnchorActionDataPreprocessor', mean=[127.5] * 3, std=[64.0] * 3,
                                           format_shape='NCTHW'))
+        if anchor == 'vilt':
+            cfg.update(prompt_mapping=dict(type='InterModalPromptMapping'),
+                       consistency_loss=dict(type='HandcraftedConsistencyLoss', loss_weight=8.0,
+                                             template='a video of a {}.'))
+            anchor = None
         if anchor is not None:
             cfg['anchor_loss'] = dict(type='AnchorLoss', loss_weight=0.5, **anchor)
         with DefaultScope.overwrite_default_scope('mmaction'):
@@ -147,14 +153,14 @@ def _ddp_modes(rank: int, world_size: int) -> dict:
         ddp = MMDistributedDataParallel(module=model, broadcast_buffers=False, find_unused_parameters=False)
         optim = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1))
         key = f'{coupling}/{anchor and anchor["mode"]}/{anchor and len(anchor["anchor_names"])}' \
-              f'/{anchor and anchor.get("skip_inert", True)}'
+              f'/{anchor and anchor.get("skip_inert", True)}/{"prompt_mapping" in cfg}'
         losses[key] = [float(ddp.train_step(batch, optim)['loss']) for _ in range(2)]
     return losses
 
 
 def test_ddp_without_unused_parameter_search_trains_every_mode_with_checkpointing(two_ranks):
     ranks = [r['modes'] for r in two_ranks]
-    assert ranks[0].keys() == ranks[1].keys() and len(ranks[0]) == 6
+    assert ranks[0].keys() == ranks[1].keys() and len(ranks[0]) == 7
     for key, steps in ranks[0].items():
         assert all(torch.isfinite(torch.tensor(steps))), key
         assert steps[0] != steps[1], key  # the first step changed the prompts
