@@ -247,18 +247,70 @@ def epoch_options(epochs: Optional[int]) -> List[str]:
             f'param_scheduler.1.T_max={max(epochs - 1, 1)}', f'param_scheduler.1.end={epochs}']
 
 
+def _pid_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True
+
+
+@contextlib.contextmanager
+def run_lock(wd: str, name: str, poll_s: float = 5.0):
+    """Hold ``<wd>/.demo_lock`` (this pid) while a run trains and tests: a second tools/run_demo.py on the same
+    work dir (e.g. ``--full`` and ``--ablation`` side by side) waits for the run and then reuses it instead of
+    training into the same folder. A lock whose process is gone is taken over."""
+    lock = osp.join(wd, '.demo_lock')
+    waited = False
+    while True:
+        try:
+            fd = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+        except FileExistsError:
+            try:
+                with open(lock) as f:
+                    pid = int(f.read().strip() or 0)
+            except (OSError, ValueError):
+                pid = 0
+            if pid and pid != os.getpid() and _pid_alive(pid):
+                if not waited:
+                    print(f'[demo] {name}: waiting for process {pid}, which runs it ({lock})', flush=True)
+                    waited = True
+                time.sleep(poll_s)
+                continue
+            with contextlib.suppress(FileNotFoundError):
+                os.remove(lock)  # stale: its process is gone (or it is ours)
+            continue
+        with os.fdopen(fd, 'w') as f:
+            f.write(str(os.getpid()))
+        break
+    try:
+        yield
+    finally:
+        with contextlib.suppress(FileNotFoundError):
+            os.remove(lock)
+
+
 def train_and_test(config: str, wd: str, workspace: str, train_opts: Sequence[str], test_opts: Sequence[str],
                    force: bool, name: str, test: bool = True) -> Optional[Dict[str, float]]:
     """Train ``config`` with tools/train.py and test its last checkpoint with tools/test.py, in this process.
 
-    A run whose checkpoint (and test metrics) exist is not redone unless ``force``.
+    A run whose checkpoint (and test metrics) exist is not redone unless ``force``; a run another demo process is
+    doing is waited for (:func:`run_lock`).
 
     Returns:
         dict[str, float] | None: The ``b2n/`` test metrics (None when ``test`` is False).
     """
+    os.makedirs(wd, exist_ok=True)
+    with run_lock(wd, name):
+        return _train_and_test(config, wd, workspace, train_opts, test_opts, force, name, test)
+
+
+def _train_and_test(config: str, wd: str, workspace: str, train_opts: Sequence[str], test_opts: Sequence[str],
+                    force: bool, name: str, test: bool = True) -> Optional[Dict[str, float]]:
     from tools import test as test_tool
     from tools import train as train_tool
-    os.makedirs(wd, exist_ok=True)
     ckpt = None if force else latest_checkpoint(wd)
     if ckpt is not None and test:
         try:
@@ -544,8 +596,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         stage1 = osp.join(work_dir, 'stage1')
         train_and_test(CONFIGS['stage1'], stage1, workspace, epoch_options(args.stage1_epochs), [], args.force,
                        'stage 1', test=False)
-        run_in_process(extract_hard_prompt.main, [latest_checkpoint(stage1), hard_prompt],
-                       osp.join(work_dir, 'extract_hard_prompt.log'), 'hard prompt extraction', workspace)
+        if args.force or not osp.isfile(hard_prompt):  # another demo process may have written it meanwhile
+            run_in_process(
+                extract_hard_prompt.main, [latest_checkpoint(stage1), hard_prompt],
+                osp.join(work_dir, 'extract_hard_prompt.log'), 'hard prompt extraction', workspace)
         print(f'[demo] hard prompt: {hard_prompt}', flush=True)
 
     runs: List[dict] = []

@@ -7,6 +7,7 @@ committed tiny CLIP on the synthetic world and checks the numbers a newcomer wou
 import importlib
 import json
 import math
+import os
 import os.path as osp
 import statistics
 
@@ -239,3 +240,28 @@ def test_bad_command_lines(module):
         module.main(['--lists', '1,x'])
     with pytest.raises(ValueError, match='--epochs/--stage1-epochs must be >= 2'):
         module.epoch_options(1)
+
+
+def test_run_lock_waits_for_a_live_holder_and_takes_over_a_stale_one(module, tmp_path, capsys):
+    import subprocess
+    import threading
+    lock = tmp_path / '.demo_lock'
+    dead = subprocess.Popen(['true'])
+    dead.wait()
+    lock.write_text(str(dead.pid))
+    with module.run_lock(str(tmp_path), 'ivlp_s1_seed0', poll_s=0.05):
+        assert lock.read_text() == str(os.getpid())
+    assert not lock.exists()
+
+    holder = subprocess.Popen(['sleep', '30'])
+    try:
+        lock.write_text(str(holder.pid))
+        timer = threading.Timer(0.5, lock.unlink)
+        timer.start()
+        with module.run_lock(str(tmp_path), 'ivlp_s1_seed0', poll_s=0.05):
+            assert lock.read_text() == str(os.getpid())
+        timer.join()
+    finally:
+        holder.kill()
+        holder.wait()
+    assert f'[demo] ivlp_s1_seed0: waiting for process {holder.pid}' in capsys.readouterr().out
