@@ -114,6 +114,8 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--methods', default=','.join(METHODS),
                    help=f'comma-separated subset of {", ".join(METHODS)}')
     p.add_argument('--lists', default='1,2,3', help='few-shot training lists fs_base_s<N>_train.txt')
+    p.add_argument('--split', type=int, default=None, choices=(1, 2, 3),
+                   help='one few-shot list (the old form of --lists N)')
     p.add_argument('--seeds', default='0', help='training seeds (randomness.seed), comma-separated')
     p.add_argument('--full', action='store_true', help='seeds 0,1 (the full grid)')
     p.add_argument('--ablation', action='store_true',
@@ -563,7 +565,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     args = parse_args(argv)
     workspace = osp.abspath(args.workspace)
     work_dir = osp.abspath(args.work_dir or osp.join(workspace, 'work_dirs', 'demo'))
-    lists = _int_list(args.lists, '--lists')
+    lists = [args.split] if args.split is not None else _int_list(args.lists, '--lists')
+    bad = [n for n in lists if n not in (1, 2, 3)]
+    if bad:
+        raise ValueError(f'--lists: the world has few-shot lists 1, 2, 3, got {bad}')
     seeds = [0, 1] if args.full else _int_list(args.seeds, '--seeds')
     if args.ablation:
         methods = None

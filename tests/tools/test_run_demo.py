@@ -238,6 +238,8 @@ def test_bad_command_lines(module):
         module.main(['--methods', 'ivlp,vifi'])
     with pytest.raises(ValueError, match='--lists: expected comma-separated integers'):
         module.main(['--lists', '1,x'])
+    with pytest.raises(ValueError, match=r'--lists: the world has few-shot lists 1, 2, 3, got \[4\]'):
+        module.main(['--lists', '1,4'])
     with pytest.raises(ValueError, match='--epochs/--stage1-epochs must be >= 2'):
         module.epoch_options(1)
 
