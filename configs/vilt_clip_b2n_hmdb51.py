@@ -1,22 +1,13 @@
 # ViLT-CLIP (AAAI 2024; our design from its abstract, docs/vilt_clip.md) base-to-novel on HMDB51.
 #
-# The data, few-shot lists, schedule and evaluation of configs/ga2clip_b2n_hmdb51.py, with ViLT-CLIP's parts in
-# place of GA2-CLIP's: independent vision and text prompts (IVLP: coupling='none', no hard prompt, no anchor
-# term), the inter-modal prompt mapping (text prompt -> additive offset of the vision prompt, every shared
-# prompted layer, zero-initialised) and the hand-crafted-prompt consistency loss towards the frozen CLIP
-# features of "a video of a person doing <class>." (l2 of the normalised features, weight 8.0: KgCoOp's
-# weight for the same term; the abstract gives none).
+# The data, few-shot lists, schedule and evaluation of configs/ga2clip_b2n_hmdb51.py, with ViLT-CLIP's parts
+# (configs/_base_/models/vilt_clip_parts.py) in place of GA2-CLIP's.
 #   FS_SEED=2 python tools/train.py configs/vilt_clip_b2n_hmdb51.py   # -> work_dirs/vilt_clip_b2n_hmdb51_s2
-_base_ = ['./ga2clip_b2n_hmdb51.py']
+_base_ = ['./ga2clip_b2n_hmdb51.py', './_base_/models/vilt_clip_parts.py']
 
 fs_seed = '{{$FS_SEED:1}}'  # few-shot training list fs_base_s<FS_SEED> (1, 2 or 3)
 
-model = dict(
-    cls_head=dict(coupling='none', hard_prompt=None),
-    anchor_loss=None,
-    prompt_mapping=dict(type='InterModalPromptMapping'),  # num_layers: all shared layers (9)
-    consistency_loss=dict(type='HandcraftedConsistencyLoss', mode='l2', loss_weight=8.0,
-                          template='a video of a person doing {}.'))
+model = _base_.vilt_clip_model
 
 # The few-shot base list of the GA2-CLIP config without its anchor-set wrapper and anchor batches.
 train_dataloader = dict(
