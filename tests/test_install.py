@@ -16,6 +16,8 @@ EXPECTED = [
     ('MODELS', 'PromptedCLIPVision', 'models.backbones.prompted_clip_vision'),
     ('MODELS', 'PromptCouplingHead', 'models.heads.prompt_coupling_head'),
     ('MODELS', 'AnchorLoss', 'models.losses.anchor_loss'),
+    ('MODELS', 'InterModalPromptMapping', 'models.mappings.inter_modal_prompt_mapping'),
+    ('MODELS', 'HandcraftedConsistencyLoss', 'models.losses.handcrafted_consistency_loss'),
     ('MODELS', 'GA2CLIPRecognizer', 'models.recognizers.ga2clip'),
     ('MODELS', 'AnchorActionDataPreprocessor',
      'models.data_preprocessors.anchor_data_preprocessor'),
