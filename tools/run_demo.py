@@ -459,13 +459,6 @@ def aggregate_methods(runs: Sequence[dict], order: Sequence[Tuple[str, str]],
     return rows
 
 
-def _pct(stat: Optional[dict]) -> str:
-    if stat is None:
-        return '-'
-    text = f'{100 * stat["mean"]:.1f}'
-    return text if stat['std'] is None else f'{text} ± {100 * stat["std"]:.1f}'
-
-
 def _diff(d: Optional[dict]) -> str:
     if d is None:
         return '-'
@@ -478,10 +471,11 @@ def _diff(d: Optional[dict]) -> str:
 def format_methods_table(rows: Sequence[dict], references: Sequence[str]) -> str:
     """Markdown: one row per method (percent, mean ± sample std over runs; paired HM differences with 95 % t
     intervals)."""
+    from ga2clip_mmaction.evaluation import format_mean_std as pct
     head = '| method | runs | base | novel | HM | ' + ' | '.join(f'HM - {r} [95 % CI]' for r in references) + ' |'
     lines = [head, '|' + '---|' * (5 + len(references))]
     for r in rows:
-        lines.append(f'| {r["label"]} | {r["n"]} | {_pct(r["base"])} | {_pct(r["novel"])} | {_pct(r["hm"])} | '
+        lines.append(f'| {r["label"]} | {r["n"]} | {pct(r["base"])} | {pct(r["novel"])} | {pct(r["hm"])} | '
                      + ' | '.join(_diff(r['diff'].get(ref)) for ref in references) + ' |')
     return '\n'.join(lines)
 
