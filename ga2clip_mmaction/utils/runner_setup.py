@@ -59,8 +59,8 @@ def build_test_parser() -> argparse.ArgumentParser:
     parser.add_argument('--views', type=str, default=None,
                         help='test views as CLIPSxCROPS, e.g. 4x3 (default: the config\'s, 1x1 as released)')
     parser.add_argument('--amp', action='store_true',
-                        help='test under automatic mixed precision (MMEngine\'s TestLoop fp16=True: float16 '
-                        'autocast on a GPU, bfloat16 on a CPU)')
+                        help='test under mixed precision: GA2-CLIP sets model.test_cfg.precision (bf16, fp16 on '
+                        'GPUs without bf16; logits stay float32), other models MMEngine\'s TestLoop fp16=True')
     parser.add_argument('--show-dir', help='directory where the visualized frames are saved')
     parser.add_argument('--show', action='store_true', help='display the predictions in a window')
     parser.add_argument('--interval', type=int, default=1, help='visualize every N-th sample')
@@ -115,23 +115,57 @@ def default_amp_dtype() -> str:
     return 'bfloat16' if torch.cuda.is_available() and torch.cuda.is_bf16_supported() else 'float16'
 
 
+#: ``loss_scale`` of an ``AmpOptimWrapper`` under bfloat16: a disabled ``GradScaler`` (``scale``, ``unscale_`` and
+#: ``update`` are no-ops, ``step`` is the optimizer's own), since bf16 has float32's exponent range. float16 keeps
+#: MMEngine's dynamic scaler.
+NO_LOSS_SCALE = dict(enabled=False)
+
+
 def _set_amp_dtype(cfg: Config) -> None:
-    """Give an ``AmpOptimWrapper`` without ``dtype`` the default of :func:`default_amp_dtype`."""
-    if cfg.get('optim_wrapper') is not None and \
-            cfg.optim_wrapper.get('type') == 'AmpOptimWrapper' and cfg.optim_wrapper.get('dtype') is None:
-        cfg.optim_wrapper.dtype = default_amp_dtype()
+    """Complete an ``AmpOptimWrapper``: ``dtype`` defaults to :func:`default_amp_dtype`; ``loss_scale``, when not
+    set, is :data:`NO_LOSS_SCALE` under bfloat16 and ``'dynamic'`` under float16 (MMEngine builds a scaler for
+    every dtype otherwise). An explicit ``loss_scale`` is kept."""
+    wrapper = cfg.get('optim_wrapper')
+    if wrapper is None or wrapper.get('type') != 'AmpOptimWrapper':
+        return
+    if wrapper.get('dtype') is None:
+        wrapper.dtype = default_amp_dtype()
+    if wrapper.get('loss_scale') is None:
+        dtype = str(wrapper.dtype).replace('torch.', '')
+        wrapper.loss_scale = ConfigDict(NO_LOSS_SCALE) if dtype == 'bfloat16' else 'dynamic'
 
 
 def _enable_amp(cfg: Config) -> None:
-    """Switch the optimizer wrapper to MMEngine's ``AmpOptimWrapper`` (bf16 where supported, see
-    :func:`default_amp_dtype`; ``--cfg-options optim_wrapper.dtype=float16`` forces fp16)."""
+    """Switch the optimizer wrapper to MMEngine's ``AmpOptimWrapper`` (bf16 without loss scaling where supported,
+    see :func:`default_amp_dtype`; ``--cfg-options optim_wrapper.dtype=float16`` forces fp16 with the dynamic
+    scaler)."""
     optim_wrapper = cfg.optim_wrapper.get('type', 'OptimWrapper')
     if optim_wrapper != 'AmpOptimWrapper':
         if optim_wrapper != 'OptimWrapper':
             raise ValueError(f'--amp needs optim_wrapper.type OptimWrapper, got {optim_wrapper}')
         cfg.optim_wrapper.type = 'AmpOptimWrapper'
-        cfg.optim_wrapper.setdefault('loss_scale', 'dynamic')
     _set_amp_dtype(cfg)
+
+
+def default_test_precision() -> str:
+    """``model.test_cfg.precision`` of ``tools/test.py --amp``: ``'fp16'`` on a GPU without bf16, else ``'bf16'``
+    (also on a CPU, where CPU autocast runs bfloat16)."""
+    import torch
+    return 'fp16' if torch.cuda.is_available() and not torch.cuda.is_bf16_supported() else 'bf16'
+
+
+def _set_test_precision(cfg: Config) -> None:
+    """``tools/test.py --amp``: one precision switch. GA2-CLIP recognizers get ``model.test_cfg.precision``
+    (:func:`default_test_precision` unless the config sets one; the image tower runs under autocast, logits stay
+    float32); other MMAction2 models get MMEngine's ``TestLoop(fp16=True)``, their only mixed-precision path."""
+    model = cfg.get('model') or {}
+    if model.get('type') == 'GA2CLIPRecognizer':
+        test_cfg = model.get('test_cfg') or ConfigDict()
+        if test_cfg.get('precision', 'fp32') == 'fp32':
+            test_cfg['precision'] = default_test_precision()
+        model['test_cfg'] = test_cfg
+    else:
+        cfg.test_cfg = ConfigDict(cfg.get('test_cfg') or dict(type='TestLoop'), fp16=True)
 
 
 def build_train_config(args: argparse.Namespace) -> Config:
@@ -171,8 +205,6 @@ def build_train_config(args: argparse.Namespace) -> Config:
         randomness['diff_rank_seed'] = args.diff_rank_seed
         randomness['deterministic'] = args.deterministic
         cfg.randomness = randomness
-    from .config_checks import prepare_train_config
-    prepare_train_config(cfg)  # anchors-off rule, fail-fast config checks, bad-video/resume/check hooks
     return cfg
 
 
@@ -206,9 +238,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
         from ..datasets.views import apply_test_views
         apply_test_views(cfg, args.views)
     if getattr(args, 'amp', False):
-        cfg.test_cfg = ConfigDict(cfg.get('test_cfg') or dict(type='TestLoop'), fp16=True)
+        _set_test_precision(cfg)
     if getattr(args, 'show', False) or getattr(args, 'show_dir', None) is not None:
         _enable_visualization(cfg, args)
-    from .config_checks import prepare_test_config
-    prepare_test_config(cfg)  # fail-fast config checks (class lists, labels, view averaging)
     return cfg
