@@ -82,10 +82,11 @@ def config_test_pipeline(cfg: Config) -> list:
     raise KeyError(f'{cfg.filename}: no test_dataloader.dataset.pipeline and no test_pipeline')
 
 
-def is_small_checkpoint(state_dict: dict) -> bool:
-    """Whether a checkpoint's state dict holds only the trained parameters (frozen CLIP weights left out)."""
-    from ga2clip_mmaction.models.recognizers.ga2clip import FINGERPRINT_KEY
-    return any(k.split('.')[-1] == FINGERPRINT_KEY for k in state_dict)
+def is_small_checkpoint(checkpoint: dict) -> bool:
+    """Whether a checkpoint holds only the trained parameters (read from its ``meta``, see
+    :func:`ga2clip_mmaction.utils.checkpoint.small_checkpoint_record`)."""
+    from ga2clip_mmaction.utils.checkpoint import small_checkpoint_record
+    return small_checkpoint_record(checkpoint) is not None
 
 
 def build_model(cfg: Config, checkpoint: str, device: str):
@@ -110,14 +111,17 @@ def build_model(cfg: Config, checkpoint: str, device: str):
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_state_dict
 
-    from ga2clip_mmaction.utils.checkpoint import safe_torch_load
+    from ga2clip_mmaction.utils.checkpoint import refill_small_checkpoint, safe_torch_load
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'Checkpoint not found: {checkpoint}')
     init_default_scope(cfg.get('default_scope', 'mmaction'))
     ckpt = safe_torch_load(checkpoint, map_location='cpu')
-    state = ckpt.get('state_dict', ckpt) if isinstance(ckpt, dict) else ckpt
-    state = {k[len('module.'):] if k.startswith('module.') else k: v for k, v in state.items()}
-    if not is_small_checkpoint(state):  # self-contained: every CLIP weight is in the checkpoint
+    if not (isinstance(ckpt, dict) and isinstance(ckpt.get('state_dict'), dict)):
+        ckpt = dict(state_dict=ckpt)
+    ckpt['state_dict'] = {k[len('module.'):] if k.startswith('module.') else k: v
+                          for k, v in ckpt['state_dict'].items()}
+    small = is_small_checkpoint(ckpt)
+    if not small:  # self-contained: every CLIP weight is in the checkpoint
         for part in ('backbone', 'cls_head'):
             if 'clip' in cfg.model.get(part, {}):
                 cfg.model[part].clip.weights = None
@@ -127,6 +131,7 @@ def build_model(cfg: Config, checkpoint: str, device: str):
         warnings.filterwarnings('ignore', message='.*without `hard_prompt`')
         model = MODELS.build(cfg.model)
     try:
+        state = refill_small_checkpoint(model, ckpt)['state_dict'] if small else ckpt['state_dict']
         load_state_dict(model, state, strict=True)
     except RuntimeError as err:
         raise RuntimeError(f'{checkpoint} does not fit the model of {cfg.filename}: {err}') from None

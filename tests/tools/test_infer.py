@@ -129,8 +129,11 @@ def test_small_checkpoint_takes_the_config_clip_weights_and_checks_them(model_fi
     config, _, _ = model_files
     with DefaultScope.overwrite_default_scope('mmaction'):
         model = MODELS.build(Config.fromfile(config).model)
+    from ga2clip_mmaction.utils.checkpoint import shrink_checkpoint
     small = tmp_path / 'small.pth'
-    torch.save(dict(state_dict=model.small_state_dict(model.state_dict()), meta=dict()), small)
+    ckpt = dict(state_dict=model.state_dict(), meta=dict())
+    assert shrink_checkpoint(model, ckpt)
+    torch.save(ckpt, small)
     video = make_video('clip.mp4', num_frames=12)
     with pytest.raises(RuntimeError, match='small checkpoint.*clip.weights'):
         _load_tool().main([video, '--config', config, '--checkpoint', str(small), '--classes', 'a,b'])

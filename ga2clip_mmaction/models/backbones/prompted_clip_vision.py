@@ -1,5 +1,5 @@
 """CLIP image tower with deep visual prompts (IVLP / GA2-CLIP), as an MMAction2 backbone."""
-from typing import Dict, Optional, Sequence
+from typing import Dict, List, Optional, Sequence
 
 import torch
 from mmaction.registry import MODELS
@@ -77,6 +77,11 @@ class PromptedCLIPVision(BaseModule):
             [init_prompt(self.vision_ctx, width, prompt_init_std)
              for _ in range(max(self.vision_depth - 1, 0))])
         self.visual.requires_grad_(False)
+
+    def frozen_parameter_names(self) -> List[str]:
+        """Declares the frozen part for small checkpoints (in any recognizer): the CLIP tower's frozen weights,
+        re-read from ``clip.weights`` at build (``ga2clip_mmaction.utils.checkpoint.declared_frozen_names``)."""
+        return ['visual.' + n for n, p in self.visual.named_parameters() if not p.requires_grad]
 
     def init_weights(self) -> None:
         """Keep the CLIP weights and the N(0, std) prompt init (nothing to re-initialise)."""

@@ -1,6 +1,5 @@
 """GA2-CLIP recognizer: backbone -> temporal pooling -> prompt-coupling head (+ anchor loss)."""
 import contextlib
-import hashlib
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
@@ -8,7 +7,6 @@ import torch.nn.functional as F
 from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
 from mmaction.utils import OptSampleList, SampleList
-from mmengine.logging import print_log
 from torch import nn
 
 from ...registry import FREEZE_POLICIES, TEMPORAL_POOLINGS
@@ -17,8 +15,6 @@ from ..mappings import build_prompt_mapping, text_layer_prompts
 from ..necks import TemporalTransformerPooling
 from . import freeze_policies  # noqa: F401  (registers the policies)
 
-#: State-dict key of the frozen-weight fingerprint that small checkpoints carry.
-FINGERPRINT_KEY = 'frozen_fingerprint'
 #: ``test_cfg.precision`` values and their autocast dtypes.
 TEST_PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
@@ -108,13 +104,12 @@ class GA2CLIPRecognizer(BaseRecognizer):
         if view_average != 'feature':
             self.cls_head.average_clips = view_average  # BaseHead.average_clip does 'score' / 'prob'
         self.apply_freeze_policy()
-        self._fingerprint: Optional[Tuple[tuple, str]] = None
-        self._inert_logged = False
-        self.register_load_state_dict_pre_hook(GA2CLIPRecognizer._fill_frozen_weights)
 
     @property
     def anchor_term_skipped(self) -> bool:
-        """Whether the anchor term is inert and left out (no anchor clips needed, see :class:`AnchorLoss`)."""
+        """Whether the anchor term is inert and left out (no anchor clips needed, see :class:`AnchorLoss`).
+
+        The run's one anchor decision: ``InertAnchorHook`` applies it to the batch sampler and logs it."""
         return self.anchor_loss is not None and self.anchor_loss.skipped
 
     def _build_pooling(self, cfg: Union[str, Dict]) -> nn.Module:
@@ -221,12 +216,6 @@ class GA2CLIPRecognizer(BaseRecognizer):
         """
         head = self.cls_head
         use_anchor = self.anchor_loss is not None and not self.anchor_term_skipped
-        if self.anchor_term_skipped and not self._inert_logged:
-            self._inert_logged = True
-            print_log('The anchor term is inert (mode "official", one anchor name: a constant per logit row) '
-                      'and is skipped; anchor clips are neither needed nor forwarded. Set '
-                      'model.anchor_loss.skip_inert=False to compute it as the released code does.',
-                      logger='current')
         if use_anchor and anchor_inputs is None:
             raise ValueError('model.anchor_loss is set but the batch has no anchor clips: wrap the train '
                              'dataset in AnchorSetDataset and use batch_sampler=AnchorBatchSampler')
@@ -234,7 +223,7 @@ class GA2CLIPRecognizer(BaseRecognizer):
         x = torch.cat([inputs, anchor_inputs.to(inputs.dtype)]) if use_anchor else inputs
         emb = self.embed(x).mean(dim=1)
         main, anchors = emb[:b], emb[b:]
-        text_feats = head.class_features()
+        text_feats = head.class_features(shard=True)  # the one place where text sharding's collective runs
         cos = head.cosine(main, text_feats)
         losses: Dict[str, torch.Tensor] = {}
         if use_anchor:
@@ -315,68 +304,19 @@ class GA2CLIPRecognizer(BaseRecognizer):
 
     # ------------------------------------------------------------------ small checkpoints
     def frozen_parameter_names(self) -> List[str]:
-        """State-dict names of the frozen parameters (the CLIP weights re-read from ``clip.weights``)."""
+        """Declares the frozen part for small checkpoints: the state-dict names of the parameters the freeze
+        policy froze (the CLIP weights, re-read from ``clip.weights``). Small checkpoints leave them out and
+        record them in their ``meta`` (:func:`ga2clip_mmaction.utils.checkpoint.shrink_checkpoint`)."""
         return [name for name, p in self.named_parameters() if not p.requires_grad]
 
-    def frozen_fingerprint(self) -> str:
-        """A digest (blake2b, hex) of the names, shapes, dtypes and values of the frozen parameters.
-
-        Small checkpoints store it, so loading one into a model built from other frozen weights (another
-        ``clip.weights`` file) is refused. Cached until a frozen parameter changes in place.
-        """
-        params = [(n, p) for n, p in self.named_parameters() if not p.requires_grad]
-        key = tuple((n, id(p), p._version) for n, p in params)
-        if self._fingerprint is None or self._fingerprint[0] != key:
-            digest = hashlib.blake2b(digest_size=16)
-            for name, p in params:
-                t = p.detach().cpu().contiguous().reshape(-1)
-                digest.update(f'{name}:{t.dtype}:{tuple(t.shape)};'.encode())
-                digest.update(t.view(torch.uint8).numpy().tobytes() if t.numel() else b'')
-            self._fingerprint = (key, digest.hexdigest())
-        return self._fingerprint[1]
-
     def small_state_dict(self, state: Dict[str, torch.Tensor], prefix: str = '') -> Dict[str, torch.Tensor]:
-        """Drop the frozen parameters from a state dict of this model and add the fingerprint.
+        """``state`` without the frozen parameters (:func:`ga2clip_mmaction.utils.checkpoint.small_state_dict`).
 
-        Args:
-            state (dict[str, Tensor]): ``self.state_dict()`` (possibly with ``prefix`` on every key).
-            prefix (str): Key prefix (``'module.'`` in an EMA state dict). Defaults to ''.
-
-        Returns:
-            dict[str, Tensor]: Trainable parameters, persistent buffers and ``frozen_fingerprint``.
+        A state dict alone does not say it is small: a loadable small checkpoint also needs the ``meta`` record
+        of :func:`~ga2clip_mmaction.utils.checkpoint.shrink_checkpoint`, which ``SmallCheckpointHook`` writes.
         """
-        frozen = {prefix + n for n in self.frozen_parameter_names()}
-        small = type(state)((k, v) for k, v in state.items() if k not in frozen)
-        small[prefix + FINGERPRINT_KEY] = torch.frombuffer(
-            bytearray.fromhex(self.frozen_fingerprint()), dtype=torch.uint8).clone()
-        return small
-
-    @staticmethod
-    def _fill_frozen_weights(module: 'GA2CLIPRecognizer', state_dict: dict, prefix: str, *args) -> None:
-        """``load_state_dict`` pre-hook: accept small checkpoints (frozen weights from this model's build).
-
-        A state dict without any frozen parameter is a small checkpoint: its fingerprint must match this
-        model's frozen weights, which then stay as built. Full state dicts load as usual.
-
-        Raises:
-            RuntimeError: The fingerprint does not match (the message says what to do).
-        """
-        stored = state_dict.pop(prefix + FINGERPRINT_KEY, None)
-        frozen = module.frozen_parameter_names()
-        if not frozen or any(prefix + n in state_dict for n in frozen):
-            return
-        if stored is not None:
-            stored_hex = bytes(stored.cpu().to(torch.uint8).tolist()).hex()
-            if stored_hex != module.frozen_fingerprint():
-                raise RuntimeError(
-                    'This checkpoint holds only the trained parameters (a small checkpoint); its frozen CLIP '
-                    'weights had fingerprint ' + stored_hex + ', but the model was built with other frozen '
-                    'weights (' + module.frozen_fingerprint() + '). Build the model with the `clip.weights` '
-                    'file it was trained from, or load a full checkpoint (saved with '
-                    'default_hooks.checkpoint.full_checkpoint=True).')
-        params = dict(module.named_parameters())
-        for name in frozen:
-            state_dict[prefix + name] = params[name].detach()
+        from ...utils.checkpoint import small_state_dict
+        return small_state_dict(self, state, prefix)
 
 
 __all__: Sequence[str] = ['GA2CLIPRecognizer', 'FREEZE_POLICIES']

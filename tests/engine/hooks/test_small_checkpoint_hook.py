@@ -78,6 +78,7 @@ def test_small_checkpoints_resume_like_full_ones_and_skip_inert_anchors(run_cfg,
         Runner.from_cfg(cfg).train()
         ckpt = torch.load(tmp_path / kind / 'epoch_1.pth', map_location='cpu', weights_only=False)
         results[kind + '_keys'] = set(ckpt['state_dict'])
+        results[kind + '_meta'] = ckpt['meta'].get('small_checkpoint')
         # resume from epoch 1 in a fresh runner
         cfg = run_cfg(tmp_path / f'{kind}_resumed', full=kind == 'full')
         cfg.update(resume=True, load_from=str(tmp_path / kind / 'epoch_1.pth'))
@@ -88,7 +89,10 @@ def test_small_checkpoints_resume_like_full_ones_and_skip_inert_anchors(run_cfg,
     assert fetched and not any(fetched)
     small, full = results['small_keys'], results['full_keys']
     assert 'backbone.visual.conv1.weight' in full and 'backbone.visual.conv1.weight' not in small
-    assert 'cls_head.prompt_learner.hard_prompt' in small and 'frozen_fingerprint' in small
+    assert 'cls_head.prompt_learner.hard_prompt' in small and results['full_meta'] is None
+    record = results['small_meta']  # what is small is said by the meta record, not by requires_grad at load
+    assert record['kind'] == 'small' and 'backbone.visual.conv1.weight' in record['frozen']
+    assert set(record['frozen']) == full - small and len(record['fingerprint']) == 32
     assert set(results['small_resumed']) <= small  # every trained parameter is stored
     for name, value in results['full_resumed'].items():  # bit-identical
         torch.testing.assert_close(results['small_resumed'][name], value, atol=0, rtol=0)
@@ -115,7 +119,7 @@ def test_small_checkpoint_refused_by_other_frozen_weights_and_released_anchor_co
     other = MODELS.build(run_cfg(tmp_path / 'y').model)  # other random CLIP weights
     load_checkpoint(same, small, strict=True)
     torch.testing.assert_close(same.backbone.prompt, runner.model.backbone.prompt)
-    with pytest.raises(RuntimeError, match='small checkpoint.*fingerprint.*clip.weights'):
+    with pytest.raises(RuntimeError, match='small checkpoint.*fingerprint.*other frozen weights.*clip.weights'):
         load_checkpoint(other, small, strict=True)
     # the same weights saved in full load anywhere (the frozen weights come with them)
     full = tmp_path / 'full.pth'

@@ -81,14 +81,16 @@ def test_mapping_trains_under_every_freeze_policy_and_is_in_small_checkpoints(bu
     model = vilt(build_model, prompt_mapping=MAPPING, freeze=freeze)
     assert all(p.requires_grad for p in model.prompt_mapping.parameters())
     if freeze == 'prompts':
+        from ga2clip_mmaction.utils.checkpoint import refill_small_checkpoint, shrink_checkpoint
         small = model.small_state_dict(model.state_dict())
         assert {'prompt_mapping.weight', 'prompt_mapping.bias'} <= set(small)
         assert not any(k.startswith('cls_head.text.') for k in small)
         with torch.no_grad():
             model.prompt_mapping.weight.fill_(0.25)
-        small = model.small_state_dict(model.state_dict())
+        small = dict(state_dict=model.state_dict())
+        shrink_checkpoint(model, small)  # what SmallCheckpointHook saves: trained part + meta record
         fresh = vilt(build_model, prompt_mapping=MAPPING)
-        fresh.load_state_dict(small, strict=True)
+        fresh.load_state_dict(refill_small_checkpoint(fresh, small)['state_dict'], strict=True)
         assert torch.equal(fresh.prompt_mapping.weight, model.prompt_mapping.weight)
 
 
