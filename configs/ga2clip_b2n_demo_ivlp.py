@@ -7,7 +7,7 @@ model = dict(
     anchor_loss=None)
 
 train_dataloader = dict(
-    batch_sampler=None,
+    batch_sampler=dict(type='SeededBatchSampler'),  # no anchor clips; per-draw seeded augmentation
     dataset=dict(
         _delete_=True,
         type='RobustVideoDataset',

@@ -25,6 +25,7 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
+    batch_sampler=dict(type='SeededBatchSampler'),  # per-draw seeded augmentation (exact resume)
     dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/fs_base_s1_train.txt',
                  data_prefix=dict(video=data_root), pipeline=_base_.train_pipeline))
 val_dataloader = dict(

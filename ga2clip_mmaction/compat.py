@@ -196,18 +196,18 @@ def _no_cuda_set_device() -> Iterator[None]:
 
 
 def _cpu_init(fn: Callable) -> Callable:
-    """Wrap an MMEngine initialiser: without CUDA, skip ``set_device`` and refuse nccl clearly."""
+    """Wrap an MMEngine initialiser: without CUDA, skip ``set_device`` and run nccl as gloo (logged)."""
 
     @functools.wraps(fn)
     def wrapper(backend, *args, **kwargs):
         import torch
         if torch.cuda.is_available():
             return fn(backend, *args, **kwargs)
-        if backend == 'nccl':
-            raise RuntimeError(
-                "env_cfg.dist_cfg.backend='nccl' needs CUDA, and torch sees no CUDA device here; "
-                "use backend='gloo' (configs/_base_/default_runtime.py picks it when CUDA is "
-                'absent unless a config or --cfg-options sets nccl)')
+        if backend == 'nccl':  # resolved here, at run time: a dumped config keeps nccl for GPU machines
+            from mmengine.logging import print_log
+            print_log("env_cfg.dist_cfg.backend='nccl' needs CUDA and torch sees no CUDA device here: "
+                      "using 'gloo'", logger='current')
+            backend = 'gloo'
         with _no_cuda_set_device():
             return fn(backend, *args, **kwargs)
 
@@ -269,10 +269,10 @@ def fix_distributed_without_cuda() -> bool:
 
     Fix, only where torch sees no CUDA device (with CUDA nothing is touched): each initialiser
     that makes the call runs with ``torch.cuda.set_device`` a no-op for the duration (and
-    ``backend='nccl'`` is refused with a message naming ``env_cfg.dist_cfg.backend``), and
+    ``backend='nccl'``, the configs' choice, becomes ``'gloo'``, with a log line), and
     ``MMDistributedDataParallel`` drops ``device_ids`` for a module whose parameters are all on
-    the CPU. The choice of backend is the config's (``configs/_base_/default_runtime.py``: gloo
-    without CUDA, nccl with it).
+    the CPU. The configs say nccl (``configs/_base_/default_runtime.py``, MMEngine's default), whatever
+    machine parsed or dumped them; the backend is resolved here, when the process group starts.
 
     Delete when: the MMEngine release we pin initialises gloo without ``set_device`` on CPU and
     builds DDP without ``device_ids`` for a CPU model (both probes then return nothing and this

@@ -5,7 +5,7 @@ Run it under torchrun to get W ranks (gloo on CPU, nccl on GPUs), or plainly for
     python -m torch.distributed.run --nproc_per_node 2 tools/benchmark_text_sharding.py --classes 200
     python tools/benchmark_text_sharding.py --classes 200            # W=1: the per-prompt cost curve
 
-Each step runs ``PromptCouplingHead.class_features()`` forward and backward (what a training step spends on
+Each step runs ``PromptCouplingHead.class_features(shard=True)`` forward and backward (what a training step spends on
 class prompts) with random weights; sharded and unsharded steps alternate so that both see the same machine
 load. Rank 0 prints the median step times. With one process it times the tower on ``--classes`` and on
 ``ceil(classes / W)`` prompts for ``--project`` world sizes, the work a rank does when sharded.
@@ -47,7 +47,7 @@ def step(head, shard: bool) -> float:
     if dist.is_initialized():
         dist.barrier()
     start = time.perf_counter()
-    feats = head.class_features()
+    feats = head.class_features(shard=True)
     feats.float().pow(2).mean().backward()
     return time.perf_counter() - start
 

@@ -15,9 +15,19 @@ default_hooks = dict(
     # from clip.weights); full_checkpoint=True writes self-contained ones (docs/performance.md).
     checkpoint=dict(type='SmallCheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3,
                     full_checkpoint=False),
-    # No anchor clips are decoded when the model skips an inert anchor term (released one-name setting).
-    inert_anchor=dict(type='InertAnchorHook'),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # Our reliability hooks, declared here so that every way of starting a run (our tools/train.py,
+    # mmaction2's own tools/train.py and tools/test.py, `mim train`, a Runner built in Python) gets the same.
+    # Config checks (class lists, labels vs classes, anchors vs anchor term), once, before the first iteration.
+    config_check=dict(type='ConfigCheckHook'),
+    # Model randomness of each step from (seed, rank, iteration): exact resume, ranks draw their own masks.
+    # (Per-sample augmentation is seeded by the train batch sampler: SeededBatchSampler/AnchorBatchSampler.)
+    randomness=dict(type='ResumableRandomnessHook'),
+    # Bad training videos: logged once, counted over ranks, a run above the limit stops with the list.
+    bad_videos=dict(type='BadVideoHook'),
+    # Applies and logs the model's anchor decision: no anchor clips are decoded when the model skips an
+    # inert anchor term (released one-name setting).
+    inert_anchor=dict(type='InertAnchorHook'))
 # No SyncBuffersHook (MMAction2's runtime has one): the model has no batch norm, and its buffers
 # (the frozen hard prompt, token ids, masks) are equal on every rank by construction; averaging
 # them every epoch would only let the hard prompt drift by float rounding (tests/tools/
@@ -26,11 +36,11 @@ default_hooks = dict(
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # nccl on GPUs; gloo where torch sees no CUDA device (CPU machines, CI), so tools/dist_*.sh,
-    # tools/slurm_*.sh and mmaction2's own tools run anywhere with no extra flag. `__import__`, not
-    # an import statement: MMEngine parses a config with import statements as a lazy-import
-    # config (which cannot inherit or be inherited by the other configs here).
-    dist_cfg=dict(backend='nccl' if __import__('torch').cuda.is_available() else 'gloo'))
+    # nccl, MMEngine's default. On a machine where torch sees no CUDA device (CPU machines, CI) the
+    # process group starts with gloo instead, decided when it starts (ga2clip_mmaction.compat), so
+    # tools/dist_*.sh, tools/slurm_*.sh and mmaction2's own tools run anywhere, and a config dumped on
+    # a CPU machine still runs nccl on a GPU machine.
+    dist_cfg=dict(backend='nccl'))
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)
 

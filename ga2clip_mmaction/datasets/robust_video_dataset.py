@@ -1,21 +1,19 @@
 """``VideoDataset`` with a policy for unreadable videos and per-sample seeded augmentation."""
 import logging
 import os.path as osp
-import random
-from contextlib import contextmanager
-from typing import Iterator, List, Optional, Tuple
+from typing import List, Optional, Tuple
 
 import numpy as np
-import torch
 from mmengine.logging import print_log
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
+
+from ..utils.randomness import STREAM_SAMPLE, STREAM_SUBSTITUTE, DrawIndex, derive_seed, draw_of, forked_cpu_rng
 
 #: What a dataset does with a video it cannot read.
 BAD_VIDEO_POLICIES = ('skip', 'raise')
 #: Metainfo key of a data sample that lists the videos substituted by it: ``[(path, reason), ...]``.
 BAD_VIDEOS_KEY = 'bad_videos'
-_MASK32 = 0xFFFFFFFF
 
 
 class BadVideoError(RuntimeError):
@@ -74,26 +72,6 @@ def probe_video(path: str, num_frames: int = 4, min_frames: int = 1) -> Optional
     return None
 
 
-@contextmanager
-def seeded_rng(entropy: List[int]) -> Iterator[None]:
-    """Seed Python's, numpy's and torch's global generators from ``entropy`` and restore them on exit.
-
-    Args:
-        entropy (list[int]): Non-negative integers (e.g. ``[seed, epoch, stream, index]``).
-    """
-    states = (random.getstate(), np.random.get_state(), torch.get_rng_state())
-    seed = np.random.SeedSequence(entropy).generate_state(2)
-    random.seed(int(seed[0]))
-    np.random.seed(int(seed[0]))
-    torch.manual_seed((int(seed[1]) << 32) | int(seed[0]))
-    try:
-        yield
-    finally:
-        random.setstate(states[0])
-        np.random.set_state(states[1])
-        torch.set_rng_state(states[2])
-
-
 @DATASETS.register_module()
 class RobustVideoDataset(VideoDataset):
     """MMAction2's ``VideoDataset`` that survives broken videos and augments reproducibly.
@@ -111,12 +89,13 @@ class RobustVideoDataset(VideoDataset):
     (everything up to the last ``*Decode`` transform) make a video bad; an error in a later transform is a
     pipeline bug and is raised as such.
 
-    **Seeded augmentation.** After :meth:`set_sample_seed` (called every epoch by
-    :class:`~ga2clip_mmaction.engine.hooks.ResumableRandomnessHook`) the pipeline of sample ``i`` runs with
-    the global Python/numpy/torch generators seeded by ``(seed, epoch, stream, i)`` and restored afterwards,
-    so the augmentation of a sample depends neither on the worker nor on what the process did before: a run
-    resumed from a checkpoint augments exactly as an uninterrupted one. Without it the pipeline draws from
-    the global generators, as in ``VideoDataset``.
+    **Seeded augmentation.** An index that carries its draw (a :class:`~ga2clip_mmaction.utils.randomness.
+    DrawIndex` from :class:`~ga2clip_mmaction.datasets.samplers.SeededBatchSampler` or ``AnchorBatchSampler``:
+    ``(seed, rank, epoch, position)``) runs the pipeline with the CPU generators (Python, numpy, torch) seeded
+    from those coordinates and restored afterwards (``torch.random.fork_rng``). The augmentation of a draw then
+    depends neither on the worker nor on what the process did before (a resumed run augments exactly as an
+    uninterrupted one), while each draw of the same index, each rank and each substitute gets its own clip. A
+    plain ``int`` index draws from the global generators, as in ``VideoDataset``.
 
     Args:
         bad_video (str, optional): ``'skip'`` or ``'raise'``; ``None`` means ``'raise'`` in ``test_mode``,
@@ -142,9 +121,6 @@ class RobustVideoDataset(VideoDataset):
             raise ValueError(f'RobustVideoDataset: min_frames must be an int >= 1, got {min_frames!r}')
         self.bad_video = bad_video
         self.min_frames = min_frames
-        # [enabled, seed low, seed high, epoch, stream] in shared memory: set in the main process, read by
-        # DataLoader workers, persistent ones included.
-        self._seed_state = torch.zeros(5, dtype=torch.int64).share_memory_()
         self._failures: List[Tuple[str, str]] = []
         super().__init__(*args, max_refetch=max_refetch, **kwargs)
         transforms = list(getattr(self.pipeline, 'transforms', []))
@@ -152,34 +128,18 @@ class RobustVideoDataset(VideoDataset):
         #: Index of the last loading transform: errors up to it make a video bad.
         self._last_loading = decode[-1] if decode else len(transforms) - 1
 
-    def set_sample_seed(self, seed: Optional[int], epoch: int = 0, stream: int = 0) -> None:
-        """Seed each sample's pipeline by ``(seed, epoch, stream, index)``; ``seed=None`` switches it off.
+    def _rand_another(self, idx: int, attempt: int) -> int:
+        """A substitute for the bad index ``idx`` at refetch ``attempt``.
 
-        Args:
-            seed (int, optional): The run's seed.
-            epoch (int): The epoch. Defaults to 0.
-            stream (int): Distinguishes datasets of one run (main samples, anchor clips). Defaults to 0.
+        With a drawn index it is a function of the draw and the attempt (a resumed run substitutes the same
+        sample) and carries the draw extended by the attempt, so its augmentation is seeded too; a plain index
+        gets a substitute from numpy's global generator.
         """
-        if seed is None:
-            self._seed_state.zero_()
-        else:
-            seed = int(seed)
-            self._seed_state.copy_(torch.tensor([1, seed & _MASK32, (seed >> 32) & _MASK32, int(epoch),
-                                                 int(stream)]))
-
-    @property
-    def sample_seeded(self) -> bool:
-        """Whether :meth:`set_sample_seed` switched per-sample seeding on."""
-        return bool(self._seed_state[0])
-
-    def _entropy(self, idx: int) -> List[int]:
-        """``[seed low, seed high, epoch, stream, idx]`` of sample ``idx``."""
-        return [int(v) for v in self._seed_state[1:].tolist()] + [int(idx)]
-
-    def _rand_another(self, idx: Optional[int] = None, attempt: int = 0) -> int:
-        """A substitute index, a function of ``(bad index, attempt)`` and of the sample seed."""
-        entropy = [int(idx or 0), int(attempt)] + self._entropy(0)[:4]
-        return int(np.random.default_rng(entropy).integers(len(self)))
+        draw = draw_of(idx)
+        if draw is None:
+            return int(np.random.randint(len(self)))
+        pick = int(np.random.default_rng(derive_seed(STREAM_SUBSTITUTE, *draw, attempt)).integers(len(self)))
+        return DrawIndex(pick, draw + (attempt + 1, ))
 
     def _run_pipeline(self, data: dict) -> Tuple[Optional[dict], Optional[str]]:
         """Run the pipeline; returns ``(results, None)`` or ``(None, reason)`` for a bad video."""
@@ -209,10 +169,11 @@ class RobustVideoDataset(VideoDataset):
         reason = file_problem(path)
         data = None
         if reason is None:
-            if not self.sample_seeded:
+            draw = draw_of(idx)
+            if draw is None:
                 data, reason = self._run_pipeline(info)
             else:
-                with seeded_rng(self._entropy(idx)):
+                with forked_cpu_rng(derive_seed(STREAM_SAMPLE, *draw)):
                     data, reason = self._run_pipeline(info)
         if reason is None:
             return data

@@ -1,9 +1,9 @@
-"""Checks of a run's config that fail in seconds, before any model is built or any video is decoded.
+"""Checks of a run's config that fail before the first iteration, before any video is decoded.
 
-``tools/train.py`` and ``tools/test.py`` call :func:`prepare_train_config` / :func:`prepare_test_config`;
-:class:`~ga2clip_mmaction.engine.hooks.ConfigCheckHook` runs :func:`check_config` in ``before_run`` for
-runs started otherwise (MMAction2's own scripts, a Runner built in Python). Each error names the config key,
-or the file and line, and what was expected.
+:class:`~ga2clip_mmaction.engine.hooks.ConfigCheckHook` (declared in ``configs/_base_/default_runtime.py`` as
+``default_hooks.config_check``) runs :func:`check_config` once, in ``before_run``, however the run was started
+(our tools, MMAction2's own ``tools/train.py``/``test.py``, a Runner built in Python). Each error names the
+config key, or the file and line, and what was expected.
 """
 import logging
 import os.path as osp
@@ -11,16 +11,12 @@ from typing import Dict, List, Optional, Sequence, Tuple
 
 from mmengine.logging import print_log
 
+
 from ..datasets.split_files import read_video_list
 from .io import read_class_names
 
 #: Dataset types whose annotation lines are ``path label`` (checked against the class list).
 LABELLED_LIST_TYPES = ('VideoDataset', 'RobustVideoDataset')
-#: Hooks every training run gets from :func:`add_reliability_hooks` (the config may configure them).
-TRAIN_HOOKS = ('BadVideoHook', 'ResumableRandomnessHook', 'ConfigCheckHook')
-TEST_HOOKS = ('ConfigCheckHook', )
-
-
 class ConfigError(ValueError):
     """A config (or a file it names) that cannot give a meaningful run."""
 
@@ -38,44 +34,12 @@ def _hook_cfgs(cfg, type_name: str) -> List[dict]:
     return [h for h in (cfg.get('custom_hooks') or []) if isinstance(h, dict) and h.get('type') == type_name]
 
 
-def add_reliability_hooks(cfg, training: bool = True) -> None:
-    """Append :data:`TRAIN_HOOKS` (or :data:`TEST_HOOKS`) to ``cfg.custom_hooks`` unless already there.
-
-    Args:
-        cfg (Config): The run's config (modified in place).
-        training (bool): Training run (all hooks) or test run. Defaults to True.
-    """
-    hooks = list(cfg.get('custom_hooks') or [])
-    for name in TRAIN_HOOKS if training else TEST_HOOKS:
-        if not any(isinstance(h, dict) and h.get('type') == name for h in hooks):
-            hooks.append(dict(type=name))
-    cfg.custom_hooks = hooks
-
-
 def _num_anchors(cfg) -> Tuple[Optional[str], int]:
     """``(batch sampler type, anchor clips per batch)`` of the training dataloader."""
     sampler = _get(cfg, 'train_dataloader.batch_sampler')
     if not sampler or sampler.get('type') != 'AnchorBatchSampler':
         return (sampler.get('type') if sampler else None), 0
     return 'AnchorBatchSampler', int(sampler.get('num_anchors', 1))
-
-
-def apply_anchors_off(cfg) -> bool:
-    """``train_dataloader.batch_sampler.num_anchors=0`` means "anchors off": drop ``model.anchor_loss`` too.
-
-    Args:
-        cfg (Config): The training config (modified in place).
-
-    Returns:
-        bool: Whether the anchor term was removed.
-    """
-    kind, num = _num_anchors(cfg)
-    if kind == 'AnchorBatchSampler' and num == 0 and _get(cfg, 'model.anchor_loss') is not None:
-        cfg.model.anchor_loss = None
-        print_log('train_dataloader.batch_sampler.num_anchors=0: anchors off, model.anchor_loss -> None',
-                  logger='current', level=logging.INFO)
-        return True
-    return False
 
 
 def _check_anchors(cfg) -> None:
@@ -85,13 +49,28 @@ def _check_anchors(cfg) -> None:
         where = ('train_dataloader.batch_sampler.num_anchors=0' if kind == 'AnchorBatchSampler' else
                  f'train_dataloader.batch_sampler is {kind or "None"}, not AnchorBatchSampler')
         raise ConfigError(f'model.anchor_loss is set but no anchor clips reach the model ({where}). For anchors '
-                          'off also set model.anchor_loss=None (tools/train.py does it for num_anchors=0); for '
+                          'off also set model.anchor_loss=None; for '
                           "anchors on wrap train_dataloader.dataset in AnchorSetDataset and use "
                           "batch_sampler=dict(type='AnchorBatchSampler', num_anchors=1)")
     if anchor_loss is None and num > 0:
         raise ConfigError(f'train_dataloader.batch_sampler.num_anchors={num} decodes {num} anchor clip(s) per batch '
                           'but model.anchor_loss is None (no anchor term uses them): set num_anchors=0, or '
                           'configure model.anchor_loss')
+
+
+#: Train batch samplers whose indices carry their draw (per-draw seeded augmentation, exact resume).
+SEEDED_BATCH_SAMPLERS = ('SeededBatchSampler', 'AnchorBatchSampler')
+
+
+def _check_seeded_sampling(cfg) -> None:
+    """Warn when a ``RobustVideoDataset`` is trained without a seeded batch sampler (augmentation then draws from
+    the global generators: a resumed run augments differently)."""
+    dataset = _main_dataset(cfg.get('train_dataloader'))
+    kind, _ = _num_anchors(cfg)
+    if dataset and dataset.get('type') == 'RobustVideoDataset' and kind not in SEEDED_BATCH_SAMPLERS:
+        print_log(f'train_dataloader.batch_sampler is {kind or "None"}: the augmentation of each draw is not '
+                  "seeded by its position, so --resume will not augment as the interrupted run did; use "
+                  "batch_sampler=dict(type='SeededBatchSampler')", logger='current', level=logging.WARNING)
 
 
 def _class_list(source, key: str) -> Tuple[List[str], List[Tuple[str, int]]]:
@@ -199,25 +178,6 @@ def check_config(cfg, training: bool = True) -> None:
             _check_labels(cfg, loader, count, key)
     if training and 'model' in cfg:
         _check_anchors(cfg)
+    if training:
+        _check_seeded_sampling(cfg)
     _check_view_average(cfg)
-
-
-def prepare_train_config(cfg) -> None:
-    """What ``tools/train.py`` does to a config: anchors-off rule, config checks, reliability hooks.
-
-    Args:
-        cfg (Config): The training config (modified in place).
-    """
-    apply_anchors_off(cfg)
-    check_config(cfg, training=True)
-    add_reliability_hooks(cfg, training=True)
-
-
-def prepare_test_config(cfg) -> None:
-    """What ``tools/test.py`` does to a config: config checks and the check hook.
-
-    Args:
-        cfg (Config): The test config (modified in place).
-    """
-    check_config(cfg, training=False)
-    add_reliability_hooks(cfg, training=False)

@@ -8,6 +8,7 @@ import torch
 
 import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.datasets import BadVideoError, RobustVideoDataset
+from ga2clip_mmaction.utils.randomness import DrawIndex
 from tests.reliability.harness import ChildError, run_with_timeout
 from tests.reliability.world import BAD_KINDS, write_bad_video, write_video
 
@@ -66,14 +67,19 @@ def test_skip_substitutes_and_records_the_bad_video(world, kind):
     root, index = world
     ds = dataset(root)  # training default: skip
     assert ds.bad_video == 'skip'
-    path, inputs, bad = run_with_timeout(lambda: _fetch(ds, index[kind]), timeout=60)
+    draw = DrawIndex(index[kind], (0, 0, 0, 3))
+    path, inputs, bad = run_with_timeout(lambda: _fetch(ds, draw), timeout=60)
     assert path.startswith(osp.join(root, 'good_'))  # a readable substitute
     assert inputs == (1, 3, 2, 16, 16)
     assert [p for p, _ in bad][0] == osp.join(root, f'bad_{kind}.mp4')
     assert __import__('re').search(REASONS[kind], bad[0][1])
-    # the substitute is a function of the index, not of the process' random state
+    # the substitute is a function of the draw, not of the process' random state
     np.random.seed(123)
-    assert run_with_timeout(lambda: _fetch(ds, index[kind]), timeout=60)[0] == path
+    assert run_with_timeout(lambda: _fetch(ds, draw), timeout=60)[0] == path
+    # and each draw of the bad index gets its own substitute (one substitute for all would reach 1 of the 4)
+    paths = run_with_timeout(lambda: {_fetch(ds, DrawIndex(index[kind], (0, 0, 0, p)))[0] for p in range(12)},
+                             timeout=120)
+    assert len(paths) >= 3 and paths <= {osp.join(root, f'good_{i}.mp4') for i in range(4)}
 
 
 def _fetch(ds, idx):
@@ -115,45 +121,61 @@ def test_an_error_after_decoding_is_a_pipeline_bug_not_a_bad_video(world):
     assert not isinstance(err.value, BadVideoError)
 
 
-def test_sample_seed_makes_augmentation_a_function_of_seed_epoch_index(world):
+def test_a_draw_seeds_its_augmentation_and_leaves_every_generator_alone(world, monkeypatch):
+    """Augmentation is a function of the draw (seed, rank, epoch, position), not of process history; each
+    draw of the same index gets its own clip; no global generator, CPU or CUDA, is reseeded or changed."""
     root, _ = world
     ds = dataset(root)
 
-    def clips(epoch, burn):
-        ds.set_sample_seed(7, epoch=epoch, stream=0)
+    def clip(index, position, burn, rank=0, epoch=0):
         np.random.seed(burn)  # process history must not matter
         torch.manual_seed(burn)
-        return [ds[i]['inputs'] for i in range(4)]
+        return ds[DrawIndex(index, (7, rank, epoch, position))]['inputs']
 
-    a, b = clips(0, burn=1), clips(0, burn=2)
-    assert all(torch.equal(x, y) for x, y in zip(a, b))
-    draws = {tuple(float(x.float().sum()) for x in clips(e, burn=3)) for e in range(6)}
-    assert len(draws) > 1  # epochs draw anew (frame choice, flip)
-    state = np.random.get_state()[1].copy()
-    ds[0]
-    assert np.array_equal(np.random.get_state()[1], state)  # the global generator is left as it was
+    assert torch.equal(clip(2, 5, burn=1), clip(2, 5, burn=2))
+    base = clip(2, 0, burn=0)
+    assert not torch.equal(base, clip(2, 1, burn=0))  # the same index drawn again in the epoch
+    assert not torch.equal(base, clip(2, 0, burn=0, rank=1))  # another rank
+    assert not torch.equal(base, clip(2, 0, burn=0, epoch=1))  # another epoch
+    reseeded = []
+    monkeypatch.setattr(torch.cuda, 'manual_seed_all', lambda seed: reseeded.append(seed))
+    state, torch_state = np.random.get_state()[1].copy(), torch.get_rng_state()
+    ds[DrawIndex(0, (7, 0, 0, 0))]
+    assert np.array_equal(np.random.get_state()[1], state) and torch.equal(torch.get_rng_state(), torch_state)
+    assert reseeded == []  # torch.manual_seed would reseed every CUDA generator
 
 
-def test_persistent_workers_follow_the_epoch_seed(world):
-    """The sample seed lives in shared memory: a persistent DataLoader worker sees each new epoch."""
+class _EpochSampler:
+    """Indices 0..3 in order, with the seed and epoch a DefaultSampler has."""
+    seed, epoch = 5, 0
+
+    def __iter__(self):
+        return iter(range(4))
+
+    def __len__(self):
+        return 4
+
+    def set_epoch(self, epoch):
+        self.epoch = epoch
+
+
+def test_persistent_workers_augment_each_draw_as_the_main_process_does(world):
+    """The draw travels with the index, so a persistent DataLoader worker augments as the main process and
+    follows each new epoch."""
     from mmengine.dataset import pseudo_collate
     from torch.utils.data import DataLoader
+    from ga2clip_mmaction.datasets import SeededBatchSampler
     root, _ = world
     ds = dataset(root)
-    good = list(range(4))
-
-    def in_process(epoch):
-        ds.set_sample_seed(5, epoch=epoch)
-        return [ds[i]['inputs'] for i in good]
-
-    expected = {epoch: in_process(epoch) for epoch in (0, 1)}
-    loader = DataLoader(torch.utils.data.Subset(ds, good), batch_size=4, num_workers=1, persistent_workers=True,
+    expected = {epoch: [ds[DrawIndex(i, (5, 0, epoch, i))]['inputs'] for i in range(4)] for epoch in (0, 1)}
+    batch_sampler = SeededBatchSampler(_EpochSampler(), batch_size=4)
+    loader = DataLoader(ds, batch_sampler=batch_sampler, num_workers=1, persistent_workers=True,
                         collate_fn=pseudo_collate, multiprocessing_context='fork')
 
     def run():
         got = {}
         for epoch in (0, 1):
-            ds.set_sample_seed(5, epoch=epoch)  # what ResumableRandomnessHook does before each epoch
+            batch_sampler.set_epoch(epoch)  # what DistSamplerSeedHook does before each epoch
             (batch, ) = list(loader)
             got[epoch] = [t.numpy().copy() for t in batch['inputs']]  # numpy: plain pickles to the parent
         return got

@@ -1,16 +1,17 @@
 """Batch sampler that appends anchor clips to every batch of main samples."""
-from typing import Iterator, List
+from typing import List
 
 import numpy as np
-from mmengine.dist import get_dist_info
-from torch.utils.data import BatchSampler, Sampler
+from torch.utils.data import Sampler
 from mmaction.registry import DATA_SAMPLERS
+
+from .seeded_batch_sampler import SeededBatchSampler
 
 _MASK32 = 0xFFFFFFFF
 
 
 @DATA_SAMPLERS.register_module()
-class AnchorBatchSampler(BatchSampler):
+class AnchorBatchSampler(SeededBatchSampler):
     """Batch the main indices of a sampler and add ``num_anchors`` anchor indices to each batch.
 
     Used with :class:`~ga2clip_mmaction.datasets.AnchorSetDataset` as
@@ -21,7 +22,8 @@ class AnchorBatchSampler(BatchSampler):
     replacement only when there are fewer anchor clips than ``num_anchors``) from a generator seeded by
     ``(sampler seed, epoch, rank, batch position)``: ranks draw different anchors, every epoch draws anew,
     and a run with the same seed draws the same anchors. ``DistSamplerSeedHook`` sets the epoch of the wrapped
-    sampler, which is where the epoch is read from.
+    sampler, which is where the epoch is read from. Like :class:`SeededBatchSampler`, every index (anchor clips
+    included) carries the coordinates of its draw, for per-sample seeded augmentation.
 
     Args:
         sampler (Sampler): The sampler of main indices; its ``dataset`` must be an ``AnchorSetDataset``.
@@ -32,8 +34,6 @@ class AnchorBatchSampler(BatchSampler):
 
     def __init__(self, sampler: Sampler, batch_size: int, num_anchors: int = 1,
                  drop_last: bool = False) -> None:
-        if not isinstance(batch_size, int) or batch_size <= 0:
-            raise ValueError(f'AnchorBatchSampler: batch_size must be a positive int, got {batch_size!r}')
         if not isinstance(num_anchors, int) or num_anchors < 0:
             raise ValueError(f'AnchorBatchSampler: num_anchors must be an int >= 0, got {num_anchors!r}')
         dataset = getattr(sampler, 'dataset', None)
@@ -41,23 +41,9 @@ class AnchorBatchSampler(BatchSampler):
             raise TypeError('AnchorBatchSampler: the sampler\'s dataset must be an AnchorSetDataset, got '
                             f'{type(dataset).__name__}; wrap train_dataloader.dataset in '
                             "dict(type='AnchorSetDataset', dataset=..., anchor_dataset=...)")
-        self.sampler = sampler
-        self.batch_size = batch_size
+        super().__init__(sampler, batch_size, drop_last)
         self.num_anchors = num_anchors
-        self.drop_last = drop_last
         self.dataset = dataset
-        self.rank = get_dist_info()[0]
-
-    @property
-    def seed(self) -> int:
-        """Seed of the wrapped sampler (0 when it has none)."""
-        seed = getattr(self.sampler, 'seed', None)
-        return 0 if seed is None else int(seed)
-
-    @property
-    def epoch(self) -> int:
-        """Epoch of the wrapped sampler (set by ``DistSamplerSeedHook``; 0 when it has none)."""
-        return int(getattr(self.sampler, 'epoch', 0))
 
     def anchor_indices(self, batch_idx: int) -> List[int]:
         """The anchor indices (in the dataset's index space) of batch ``batch_idx`` of this epoch and rank.
@@ -77,28 +63,6 @@ class AnchorBatchSampler(BatchSampler):
         offset = self.dataset.num_main
         return [offset + int(i) for i in picks]
 
-    def __iter__(self) -> Iterator[List[int]]:
-        batch: List[int] = []
-        batch_idx = 0
-        for idx in self.sampler:
-            batch.append(idx)
-            if len(batch) == self.batch_size:
-                yield batch + self.anchor_indices(batch_idx)
-                batch = []
-                batch_idx += 1
-        if batch and not self.drop_last:
-            yield batch + self.anchor_indices(batch_idx)
-
-    def __len__(self) -> int:
-        if self.drop_last:
-            return len(self.sampler) // self.batch_size
-        return (len(self.sampler) + self.batch_size - 1) // self.batch_size
-
-    def set_epoch(self, epoch: int) -> None:
-        """Set the epoch of the wrapped sampler.
-
-        Args:
-            epoch (int): Epoch number.
-        """
-        if hasattr(self.sampler, 'set_epoch'):
-            self.sampler.set_epoch(epoch)
+    def extra_indices(self, batch_idx: int) -> List[int]:
+        """The anchor indices of batch ``batch_idx`` (see :meth:`anchor_indices`)."""
+        return self.anchor_indices(batch_idx)

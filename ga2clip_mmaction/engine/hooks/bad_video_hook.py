@@ -38,8 +38,8 @@ class BadVideoHook(Hook):
     ``max_bad_fraction`` of the listed ones (main samples plus anchor clips), every rank stops with
     :class:`BadVideoError` listing them. The totals are logged again when training ends.
 
-    ``tools/train.py`` adds this hook to every training run (see
-    :func:`~ga2clip_mmaction.engine.hooks.add_reliability_hooks`).
+    Declared in ``configs/_base_/default_runtime.py`` (``default_hooks.bad_videos``; set its
+    ``max_bad_fraction`` there or with ``--cfg-options default_hooks.bad_videos.max_bad_fraction=0.05``).
 
     Args:
         max_bad_fraction (float): Largest tolerated fraction of distinct bad videos. Defaults to 0.01.

@@ -10,10 +10,10 @@ from ...utils.config_checks import check_config
 class ConfigCheckHook(Hook):
     """Call :func:`~ga2clip_mmaction.utils.config_checks.check_config` on the runner's config in ``before_run``.
 
-    ``tools/train.py`` and ``tools/test.py`` run the same checks before building the Runner and add this
-    hook; it covers runs started otherwise (MMAction2's own ``train.py``/``test.py`` with the hook in
-    ``custom_hooks``, a Runner built in Python). ``before_run`` comes after the model and dataloaders are
-    built and before the first iteration (and before any checkpoint is loaded).
+    Declared in ``configs/_base_/default_runtime.py`` (``default_hooks.config_check``), so every way of
+    starting a run checks the same, once: our tools, MMAction2's own ``train.py``/``test.py``, a Runner built
+    in Python. ``before_run`` comes after the model and dataloaders are built and before the first iteration
+    (and before any checkpoint is loaded).
     """
     priority = 'VERY_HIGH'
 

@@ -1,34 +1,32 @@
-"""Make every random draw of training a function of (seed, epoch, sample) or (seed, iteration)."""
-import random
-
-import numpy as np
-import torch
+"""Seed the model's random draws of every training step by (seed, rank, iteration)."""
+from mmengine.dist import get_rank
 from mmengine.hooks import Hook
+from mmengine.logging import MessageHub
 from mmaction.registry import HOOKS
 
-from ._datasets import iter_datasets
-
-_MASK32 = 0xFFFFFFFF
+from ...utils.randomness import (SHARED_STEP_SEED_KEY, STREAM_MODEL_STEP, STREAM_SHARED_TEXT, derive_seed,
+                                 seed_global_generators)
 
 
 @HOOKS.register_module()
 class ResumableRandomnessHook(Hook):
-    """Seed augmentation per sample and model randomness per iteration, so ``--resume`` is exact.
+    """Make the random state of each training step a function of ``(seed, rank, iteration)``.
 
-    Without it the random state at a given step depends on the process' history: a run resumed from a
-    checkpoint starts from a freshly seeded generator and diverges from the uninterrupted run (flips, frame
-    choices and dropout masks differ). With it:
+    Without it the random state at a step depends on the process' history: a run resumed from a checkpoint
+    starts from a freshly seeded generator and diverges from the uninterrupted run (dropout and drop-path
+    masks differ). With it, before each training iteration, Python's, numpy's and torch's global generators
+    are seeded from ``(seed, rank, iteration)``: a resume is exact and every rank draws its own masks. The
+    step's rank-independent seed ``(seed, iteration)`` is published in the ``MessageHub`` runtime info
+    (:data:`SHARED_STEP_SEED_KEY`) for the one computation all ranks must draw alike, the class-prompt text
+    encoding sharded across ranks (:mod:`~ga2clip_mmaction.models.heads.text_sharding`).
 
-    * before each training epoch, every :class:`~ga2clip_mmaction.datasets.RobustVideoDataset` of the train
-      dataloader (anchor clips included, as their own stream) seeds the pipeline of sample ``i`` by
-      ``(seed, epoch, stream, i)`` (shared memory, so DataLoader workers, persistent or not, follow);
-    * before each training iteration, Python's, numpy's and torch's global generators (dropout, anything
-      the model draws) are seeded by ``(seed, iteration)``.
-
-    The sampler (``DefaultSampler``: ``seed + epoch``) and ``AnchorBatchSampler`` (``seed, epoch, rank,
-    batch``) are already functions of the seed and epoch. ``seed`` is the runner's (``randomness.seed`` or
-    ``--seed``; with ``diff_rank_seed`` it differs per rank). ``tools/train.py`` adds this hook to every
-    training run.
+    The data side needs no hook: :class:`~ga2clip_mmaction.datasets.samplers.SeededBatchSampler` and
+    ``AnchorBatchSampler`` tag each index with ``(seed, rank, epoch, position)``, from which
+    :class:`~ga2clip_mmaction.datasets.RobustVideoDataset` seeds its pipeline, and ``DefaultSampler`` shuffles by
+    ``seed + epoch``. ``seed`` is the runner's (``randomness.seed`` or ``--seed``). Declared in
+    ``configs/_base_/default_runtime.py`` (``default_hooks.randomness``). Its only stage is
+    ``before_train_iter``, so its order relative to ``DistSamplerSeedHook`` (``before_train_epoch``) does not
+    matter.
 
     Args:
         seed (int, optional): Seed to use instead of the runner's. Defaults to None.
@@ -39,18 +37,19 @@ class ResumableRandomnessHook(Hook):
         self.seed = seed
 
     def _seed(self, runner) -> int:
-        seed = self.seed if self.seed is not None else runner.seed
-        return int(seed) if seed is not None else 0
-
-    def before_train_epoch(self, runner) -> None:
-        for stream, dataset in iter_datasets(runner.train_dataloader.dataset):
-            if callable(getattr(dataset, 'set_sample_seed', None)):
-                dataset.set_sample_seed(self._seed(runner), runner.epoch, stream)
+        """The run's seed, equal on every rank (MMEngine's ``diff_rank_seed`` adds the rank to ``runner.seed``;
+        the rank enters the streams here instead)."""
+        if self.seed is not None:
+            return int(self.seed)
+        seed = runner.seed
+        if seed is None:
+            return 0
+        if (getattr(runner, '_randomness_cfg', None) or {}).get('diff_rank_seed', False):
+            seed -= get_rank()
+        return int(seed)
 
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
-        seed = self._seed(runner)
-        state = np.random.SeedSequence([seed & _MASK32, (seed >> 32) & _MASK32, int(runner.iter)])
-        low, high = (int(v) for v in state.generate_state(2))
-        random.seed(low)
-        np.random.seed(low)
-        torch.manual_seed((high << 32) | low)
+        seed, step = self._seed(runner), int(runner.iter)
+        seed_global_generators(derive_seed(STREAM_MODEL_STEP, seed, get_rank(), step))
+        MessageHub.get_current_instance().update_info(
+            SHARED_STEP_SEED_KEY, derive_seed(STREAM_SHARED_TEXT, seed, step))

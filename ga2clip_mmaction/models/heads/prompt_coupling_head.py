@@ -171,11 +171,18 @@ class PromptCouplingHead(BaseHead):
         return (id(self.class_tokens), self.training, autocast) + tuple(
             (id(t), t._version, t.device) for t in tensors)
 
-    def class_features(self) -> torch.Tensor:
-        """Class text features ``[C, D]`` (not normalised); cached while gradients are disabled."""
+    def class_features(self, shard: bool = False) -> torch.Tensor:
+        """Class text features ``[C, D]`` (not normalised); cached while gradients are disabled.
+
+        Args:
+            shard (bool): Encode this rank's share of the classes and all-gather them (a collective: every rank
+                must make the same call). Only the training loss path passes True, and only with gradients and
+                ``shard_text_across_ranks``; a call from anywhere else encodes all classes locally.
+                Defaults to False.
+        """
         if torch.is_grad_enabled():
             self._cache = None
-            if self.shard_text_across_ranks and sharding_active(self.num_classes):
+            if shard and self.shard_text_across_ranks and sharding_active(self.num_classes):
                 return sharded_encode(self.encode_prompted_tokens, self.class_tokens)
             return self.encode_prompted_tokens(self.class_tokens)
         key = self._state_key()
@@ -219,6 +226,20 @@ class PromptCouplingHead(BaseHead):
     def logit_scale(self) -> torch.Tensor:
         """``exp(logit_scale)`` of the CLIP model (frozen)."""
         return self.text.logit_scale.float().exp()
+
+    def loss(self, feats: torch.Tensor, data_samples, **kwargs) -> Dict[str, torch.Tensor]:
+        """Training loss of stock MMAction2 recognizers (``Recognizer3D``...): scaled cosine logits with the
+        class features sharded across ranks (see :meth:`class_features`), then ``loss_by_feat``.
+
+        Args:
+            feats (Tensor): Video embeddings ``[N, D]``.
+            data_samples (list[ActionDataSample]): The batch's samples.
+
+        Returns:
+            dict[str, Tensor]: ``loss_cls`` and the top-k accuracies.
+        """
+        logits = self.logit_scale * self.cosine(feats, self.class_features(shard=True))
+        return self.loss_by_feat(logits, data_samples)
 
     def forward(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
         """Scaled cosine logits.

@@ -11,22 +11,25 @@ exactly the unsharded gradient::
     unsharded: (1/W) sum_r sum_k dL_r/dF_k dF_k/dθ      (every rank encodes every F_k)
 
 Randomness: the coupled layer-0 context is shared by all class prompts of a step (``concat_mlp`` applies
-dropout to it). Unsharded, a rank draws one dropout mask for all its classes; sharded, the classes are
-encoded on different ranks, so each rank would draw its own mask for its slice. :func:`shared_rng` makes
-every rank draw the same mask: a seed drawn from rank 0's global generator is broadcast and the encoding
-runs under a forked RNG seeded with it (every rank's own generator advances the same way as before, by one
-draw). A step therefore uses one mask for all classes on all ranks, as a single-process run does.
+dropout to it). Unsharded, a rank draws one dropout mask for all its classes; sharded, the classes are encoded
+on different ranks, so each rank would draw its own mask for its slice. :func:`shared_rng` runs the encoding
+under a forked RNG seeded with the step's rank-independent seed ``(seed, iteration)`` (published by
+:class:`~ga2clip_mmaction.engine.hooks.ResumableRandomnessHook`), so all shards of a step use one mask, with no
+broadcast and no host sync; the rank's own generator is left as it was.
 
-Only gradient-enabled calls are sharded (the training step); evaluation keeps the head's cached,
-unsharded features.
+Sharding is explicit: only the training loss path asks for it (``PromptCouplingHead.class_features(shard=True)``
+from the recognizer's ``loss``). A gradient-enabled call anywhere else (a hook, Grad-CAM, a FLOP counter on one
+rank) encodes every class locally and runs no collective.
 """
 import contextlib
-import warnings
-from typing import Callable, Iterator, Tuple
+from typing import Callable, Iterator, Optional, Tuple
 
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
+from mmengine.logging import MessageHub
+
+from ...utils.randomness import SHARED_STEP_SEED_KEY, STREAM_SHARED_TEXT, derive_seed
 
 
 def shard_bounds(num: int, rank: int, world_size: int) -> Tuple[int, int]:
@@ -46,10 +49,10 @@ def shard_bounds(num: int, rank: int, world_size: int) -> Tuple[int, int]:
 
 
 def sharding_active(num: int) -> bool:
-    """Whether :func:`sharded_encode` splits ``num`` prompts in this process.
+    """Whether :func:`sharded_encode` would split ``num`` prompts in this process.
 
-    True in a default process group of more than one rank, with gradients enabled and at least one prompt
-    per rank (with fewer prompts than ranks every rank encodes all of them).
+    True in a default process group of more than one rank with at least one prompt per rank (with fewer prompts
+    than ranks every rank encodes all of them).
 
     Args:
         num (int): Number of class prompts.
@@ -57,23 +60,37 @@ def sharding_active(num: int) -> bool:
     Returns:
         bool: Whether to shard.
     """
-    if not (dist.is_available() and dist.is_initialized()) or not torch.is_grad_enabled():
+    if not (dist.is_available() and dist.is_initialized()):
         return False
     world_size = dist.get_world_size()
     return world_size > 1 and num >= world_size
 
 
+def step_shared_seed() -> int:
+    """The current step's rank-independent seed.
+
+    Read from the ``MessageHub`` runtime info (:data:`SHARED_STEP_SEED_KEY`, set by ``ResumableRandomnessHook``
+    before each iteration); without that hook, derived from the runtime ``iter`` (MMEngine's
+    ``RuntimeInfoHook``), which is also equal on every rank.
+
+    Returns:
+        int: The seed.
+    """
+    hub = MessageHub.get_current_instance()
+    seed: Optional[int] = hub.get_info(SHARED_STEP_SEED_KEY)
+    if seed is None:
+        seed = derive_seed(STREAM_SHARED_TEXT, 0, int(hub.get_info('iter') or 0))
+    return int(seed)
+
+
 @contextlib.contextmanager
-def shared_rng(device: torch.device) -> Iterator[None]:
-    """Run the body under a global RNG seeded identically on every rank (seed drawn on rank 0).
+def shared_rng(device: torch.device, seed: int) -> Iterator[None]:
+    """Run the body under torch generators seeded with ``seed`` (the same on every rank), then restore them.
 
     Args:
         device (torch.device): Device whose generator the body uses (CPU or the rank's CUDA device).
+        seed (int): The seed, e.g. :func:`step_shared_seed`.
     """
-    seed = torch.randint(0, 2**62, (1, ), dtype=torch.int64)  # every rank draws: streams stay aligned
-    comm = seed.to(device) if dist.get_backend() == 'nccl' else seed
-    dist.broadcast(comm, src=0)
-    seed = int(comm.item())
     cuda = device.type == 'cuda'
     with torch.random.fork_rng(devices=[device] if cuda else [], device_type='cuda'):
         torch.default_generator.manual_seed(seed)
@@ -82,25 +99,43 @@ def shared_rng(device: torch.device) -> Iterator[None]:
         yield
 
 
+class _AllGatherWithGrad(torch.autograd.Function):
+    """All-gather whose backward hands each rank the sum over ranks of the gradient of its own part."""
+
+    @staticmethod
+    def forward(ctx, tensor: torch.Tensor) -> torch.Tensor:
+        world_size = dist.get_world_size()
+        ctx.rank, ctx.rows = dist.get_rank(), tensor.shape[0]
+        parts = [torch.empty_like(tensor) for _ in range(world_size)]
+        dist.all_gather(parts, tensor.contiguous())
+        return torch.cat(parts)
+
+    @staticmethod
+    def backward(ctx, grad: torch.Tensor) -> torch.Tensor:
+        grad = grad.contiguous()
+        dist.all_reduce(grad)  # every rank's loss sends gradient to every part
+        return grad[ctx.rank * ctx.rows:(ctx.rank + 1) * ctx.rows]
+
+
 def all_gather_with_grad(tensor: torch.Tensor) -> Tuple[torch.Tensor, ...]:
-    """``torch.distributed.nn.functional.all_gather`` (its backward sums every rank's gradient).
+    """All-gather ``tensor`` (same shape on every rank) with autograd, through public ``torch.distributed`` calls.
+
+    The backward of part ``k`` on rank ``k`` is the sum over ranks of the gradient that rank's loss sends to part
+    ``k`` (``all_reduce`` of the gathered gradient, then this rank's slice).
 
     Args:
-        tensor (Tensor): This rank's tensor (same shape on every rank).
+        tensor (Tensor): This rank's tensor.
 
     Returns:
         tuple[Tensor]: One tensor per rank.
     """
-    from torch.distributed.nn.functional import all_gather
-    with warnings.catch_warnings():  # deprecated in favour of a private functional-collectives API
-        warnings.filterwarnings('ignore', message='.*all_gather is deprecated', category=FutureWarning)
-        return all_gather(tensor)
+    return tuple(_AllGatherWithGrad.apply(tensor).chunk(dist.get_world_size()))
 
 
 def sharded_encode(encode: Callable[[torch.Tensor], torch.Tensor], tokens: torch.Tensor) -> torch.Tensor:
     """Encode ``tokens`` split across the ranks and all-gather the features with autograd.
 
-    Call only where :func:`sharding_active` is true, on every rank, in the same order.
+    Call only where :func:`sharding_active` is true, on every rank, in the same order (the training loss path).
 
     Args:
         encode (Callable[[Tensor], Tensor]): ``tokens [n, L] -> features [n, D]`` (the prompted tower).
@@ -113,7 +148,7 @@ def sharded_encode(encode: Callable[[torch.Tensor], torch.Tensor], tokens: torch
     num = tokens.shape[0]
     bounds = [shard_bounds(num, r, world_size) for r in range(world_size)]
     start, stop = bounds[rank]
-    with shared_rng(tokens.device):
+    with shared_rng(tokens.device, step_shared_seed()):
         local = encode(tokens[start:stop])
     longest = max(b - a for a, b in bounds)
     padded = F.pad(local, (0, 0, 0, longest - local.shape[0]))  # all_gather needs equal shapes

@@ -9,7 +9,7 @@ from mmaction.structures import ActionDataSample
 from mmaction.utils import register_all_modules
 
 import ga2clip_mmaction  # noqa: F401
-from ga2clip_mmaction.datasets.samplers import anchor_batch_sampler
+from ga2clip_mmaction.datasets.samplers import anchor_batch_sampler, seeded_batch_sampler  # noqa: F401
 
 register_all_modules(init_default_scope=True)
 
@@ -69,7 +69,7 @@ def test_ranks_draw_different_anchors(tmp_path, monkeypatch):
     per_rank = []
     for rank in (0, 1):
         monkeypatch.setattr('mmengine.dataset.sampler.get_dist_info', lambda r=rank: (r, 2))
-        monkeypatch.setattr(anchor_batch_sampler, 'get_dist_info', lambda r=rank: (r, 2))
+        monkeypatch.setattr(seeded_batch_sampler, 'get_dist_info', lambda r=rank: (r, 2))
         per_rank.append(_batches(ds, seed=7, batch_size=2, num_anchors=3)[0])
     mains = [{i for b in batches for i in b if i < NUM_MAIN} for batches in per_rank]
     assert not mains[0] & mains[1] and len(mains[0] | mains[1]) == NUM_MAIN
