@@ -38,6 +38,8 @@ setup(
         'open_clip_torch>=2.24,<4',
         'decord>=0.6.0',
         'numpy',
+        'scipy',  # clustered intervals and t quantiles of the demo's statistics (evaluation/clustered.py)
+        'filelock',  # the demo's per-run lock (tools/run_demo.py)
         'importlib_metadata',  # imported by mmaction2 1.2.0 without being declared
         'setuptools<82',  # mmengine 0.10.x imports pkg_resources
     ],

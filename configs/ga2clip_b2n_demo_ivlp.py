@@ -7,7 +7,8 @@ model = dict(
     anchor_loss=None)
 
 train_dataloader = dict(
-    batch_sampler=dict(type='SeededBatchSampler'),  # no anchor clips; per-draw seeded augmentation
+    # no anchor clips; per-draw seeded augmentation (_delete_: the base's AnchorBatchSampler num_anchors would merge in)
+    batch_sampler=dict(_delete_=True, type='SeededBatchSampler'),
     dataset=dict(
         _delete_=True,
         type='RobustVideoDataset',

@@ -12,6 +12,7 @@ Example (in the folder that holds data/synthetic)::
         --checkpoints work_dirs/demo/runs/ivlp_s1_seed0/epoch_6.pth work_dirs/demo/runs/ivlp_s2_seed0/epoch_6.pth
 """
 import argparse
+import json
 import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence
@@ -33,11 +34,18 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--checkpoints', nargs='*', default=[], help='trained checkpoints of that config family')
     p.add_argument('--zero-shot', action='store_true', help='also score zero-shot CLIP')
     p.add_argument('--template', default='a video of a {}.', help='zero-shot prompt template')
+    p.add_argument('--out', default=None, help='also write the results (and the world seed) to this JSON file')
     return p.parse_args(argv)
 
 
+def world_seed(data: str = DATA) -> int:
+    """The world seed of the world in ``data`` (its ``generated.json``; 0 when the stamp has none)."""
+    with open(osp.join(data, 'generated.json')) as f:
+        return int(json.load(f)['settings'].get('seed', 0))
+
+
 def habitat_split(scores: np.ndarray, labels: np.ndarray, paths: List[str], captions: Dict[str, str],
-                  num_base: int) -> Dict[str, float]:
+                  num_base: int, seed: int = 0) -> Dict[str, float]:
     """Novel-only top-1 over all novel clips, those in their class habitat and the others.
 
     Args:
@@ -46,12 +54,13 @@ def habitat_split(scores: np.ndarray, labels: np.ndarray, paths: List[str], capt
         paths (list[str]): ``[N]`` clip paths relative to the video folder.
         captions (dict[str, str]): ``path -> caption`` (``videos/captions.tsv``).
         num_base (int): Number of base classes.
+        seed (int): World seed (the habitats are drawn from it). Defaults to 0.
 
     Returns:
         dict[str, float]: ``novel``, ``in_habitat``, ``off_habitat`` accuracies and ``n_in``, ``n_off``.
     """
     from ga2clip_mmaction.synthetic import world
-    habitats = world.class_habitats('novel')
+    habitats = world.class_habitats('novel', seed)
     novel = labels >= num_base
     pred = scores[novel][:, num_base:].argmax(1)
     truth = labels[novel] - num_base
@@ -89,10 +98,11 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, float]]:
         captions = dict(line.rstrip('\n').split('\t') for line in list(f)[1:])
     paths = [e.path for e in entries]
     loader = Runner.build_dataloader(cfg.test_dataloader)
+    seed = world_seed()
     out = {}
     if args.zero_shot:
         scores, labels = clip_zero_shot_scores(MODELS.build(cfg.model), loader, names, args.template)
-        out['zero-shot CLIP'] = habitat_split(scores, labels, paths, captions, len(base))
+        out['zero-shot CLIP'] = habitat_split(scores, labels, paths, captions, len(base), seed)
     for ckpt in args.checkpoints:
         model = build_model(cfg.copy(), ckpt, 'cpu')
         model.cls_head.set_class_names(names)
@@ -102,10 +112,13 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, float]]:
                 for sample in model.test_step(batch):
                     scores.append(sample.pred_score.float().numpy())
                     labels.append(int(sample.gt_label))
-        out[ckpt] = habitat_split(np.stack(scores), np.array(labels), paths, captions, len(base))
+        out[ckpt] = habitat_split(np.stack(scores), np.array(labels), paths, captions, len(base), seed)
     for name, m in out.items():
         print(f'{name}: novel {100 * m["novel"]:.1f} | in habitat {100 * m["in_habitat"]:.1f} '
               f'({m["n_in"]} clips) | off habitat {100 * m["off_habitat"]:.1f} ({m["n_off"]} clips)')
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(dict(world_seed=seed, results=out), f, indent=2)
     return out
 
 

@@ -13,6 +13,11 @@ def test_t_quantile_matches_the_textbook_table(df, expected):
     assert t_quantile_975(df) == pytest.approx(expected, abs=6e-4)
 
 
+def test_t_quantile_df2_matches_its_closed_form():
+    # df = 2: t_p = (2p - 1) / sqrt(2 p (1 - p))
+    assert t_quantile_975(2) == pytest.approx(0.95 / math.sqrt(2 * 0.975 * 0.025), rel=1e-12)
+
+
 def test_t_quantile_tends_to_the_normal_and_decreases():
     values = [t_quantile_975(df) for df in range(1, 200)]
     assert all(a > b for a, b in zip(values, values[1:]))
@@ -30,7 +35,7 @@ def test_paired_difference_against_a_hand_computation():
     got = paired_difference(a, b)
     diffs = [0.05, 0.08, 0.01]
     sd = statistics.stdev(diffs)
-    half = 4.303 * sd / math.sqrt(3)
+    half = (2 * 0.975 - 1) / math.sqrt(2 * 0.975 * 0.025) * sd / math.sqrt(3)  # t(df=2) quantile, closed form
     assert got['n'] == 3
     assert got['values'] == pytest.approx(diffs)
     assert got['mean'] == pytest.approx(statistics.mean(diffs))

@@ -33,6 +33,16 @@ def test_split_counts_each_group(tool):
     assert got == dict(novel=0.75, in_habitat=0.5, off_habitat=1.0, n_in=2, n_off=2)
 
 
+def test_split_uses_the_habitats_of_its_world_seed(tool):
+    seed = next(s for s in range(1, 50) if world.class_habitats('novel', s)[0] != world.class_habitats('novel')[0])
+    captions = {'a': _clip(0, world.class_habitats('novel', seed)[0])}
+    scores = np.zeros((1, 2 + 12))
+    scores[0, 2] = 1
+    args = (scores, np.array([2]), ['a'], captions)
+    assert tool.habitat_split(*args, num_base=2, seed=seed)['n_in'] == 1
+    assert tool.habitat_split(*args, num_base=2)['n_in'] == 0  # world 0's habitat of that class is another
+
+
 def test_zero_shot_on_a_generated_world(tool, tmp_path, monkeypatch):
     gen = importlib.import_module('tools.data.make_synthetic_videos')
     monkeypatch.chdir(tmp_path)

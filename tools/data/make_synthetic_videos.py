@@ -15,7 +15,11 @@ protocols (``docs/synthetic_world.md`` lists the files)::
 
 Usage::
 
-    python tools/data/make_synthetic_videos.py [--out data/synthetic] [--seed 0]
+    python tools/data/make_synthetic_videos.py [--out data/synthetic] [--seed 0] [--no-videos]
+
+``--seed`` is the *world seed*: it draws the class habitats, the clips' free attributes, the few-shot lists
+and the pixels; the class names (the roles of the colour/shape pairs) are the same in every world, because
+the tiny CLIP's pretraining held out exactly the novel pairs.
 """
 import argparse
 import csv
@@ -50,6 +54,9 @@ def parse_args(argv: Sequence[str] = None) -> argparse.Namespace:
     p.add_argument('--habitat-prob', type=float, default=0.8,
                    help='probability that a clip shows its class habitat (background, texture, size); '
                    'otherwise those attributes are drawn uniformly (see docs/synthetic_world.md)')
+    p.add_argument('--no-videos', dest='videos', action='store_false',
+                   help='write the annotation and class-name files only (they do not depend on the clips; '
+                   'enough to check a world\'s hashes, ga2clip_mmaction/synthetic/hashes.py)')
     p.add_argument('--force', action='store_true', help='rewrite even if the stamp matches')
     return p.parse_args(argv)
 
@@ -120,6 +127,8 @@ def generate(args: argparse.Namespace) -> Dict[str, int]:
     """Write the whole world; return how many files of each kind were written."""
     root = args.out
     settings = {k: v for k, v in vars(args).items() if k not in ('out', 'force')}
+    if settings['videos']:
+        del settings['videos']  # the stamp of a full world stays what it was before --no-videos existed
     stamp = osp.join(root, STAMP)
     if not args.force and osp.isfile(stamp):
         with open(stamp) as f:
@@ -177,7 +186,7 @@ def generate(args: argparse.Namespace) -> Dict[str, int]:
     with open(osp.join(root, 'videos', 'captions.tsv'), 'w', encoding='utf-8') as f:
         f.write('path\tcaption\n')
         f.writelines(f'{rel}\t{a.caption()}\n' for rel, a in sorted(videos.items()))
-    for rel, attrs in sorted(videos.items()):
+    for rel, attrs in sorted(videos.items()) if args.videos else ():
         path = osp.join(root, 'videos', rel)
         os.makedirs(osp.dirname(path), exist_ok=True)
         rng = np.random.default_rng([args.seed, 7, *map(ord, rel)])
@@ -192,7 +201,8 @@ def main(argv: Sequence[str] = None) -> None:
     args = parse_args(argv)
     counts = generate(args)
     if counts:
-        print(f'wrote {counts["videos"]} clips and the annotation files under {args.out}')
+        what = f'{counts["videos"]} clips and ' if args.videos else 'no clips (--no-videos), only '
+        print(f'wrote {what}the annotation files under {args.out}')
 
 
 if __name__ == '__main__':
