@@ -27,7 +27,10 @@ default_hooks = dict(
     bad_videos=dict(type='BadVideoHook'),
     # Applies and logs the model's anchor decision: no anchor clips are decoded when the model skips an
     # inert anchor term (released one-name setting).
-    inert_anchor=dict(type='InertAnchorHook'))
+    inert_anchor=dict(type='InertAnchorHook'),
+    # SIGTERM / SIGUSR1 (Slurm preemption, time limit): finish the iteration on every rank, save it, point
+    # last_checkpoint at it, requeue under Slurm, exit 143; --resume continues bit for bit.
+    preemption=dict(type='PreemptionHook'))
 # No SyncBuffersHook (MMAction2's runtime has one): the model has no batch norm, and its buffers
 # (the frozen hard prompt, token ids, masks) are equal on every rank by construction; averaging
 # them every epoch would only let the hard prompt drift by float rounding (tests/tools/

@@ -4,8 +4,9 @@ from .class_names_hook import ClassNamesHook
 from .clip_visualization_hook import ClipVisualizationHook
 from .config_check_hook import ConfigCheckHook
 from .inert_anchor_hook import InertAnchorHook
+from .preemption_hook import PreemptionHook
 from .resumable_randomness_hook import ResumableRandomnessHook
 from .small_checkpoint_hook import SmallCheckpointHook
 
 __all__ = ['BadVideoHook', 'ClassNamesHook', 'ClipVisualizationHook', 'ConfigCheckHook', 'InertAnchorHook',
-           'ResumableRandomnessHook', 'SmallCheckpointHook']
+           'PreemptionHook', 'ResumableRandomnessHook', 'SmallCheckpointHook']
