@@ -14,6 +14,10 @@ MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 TOOLS=$(dirname "$0")
 # the repository importable by the ranks (modules named in custom_imports), as in MMAction2's scripts
 export PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}"
+# Preemption (PreemptionHook): torchrun forwards these signals to the ranks (SIGUSR1 added: a scheduler's
+# warning signal), which finish the iteration, save it and exit; it waits up to this many seconds for them.
+export TORCHELASTIC_SIGNALS_TO_HANDLE="${TORCHELASTIC_SIGNALS_TO_HANDLE:-SIGTERM,SIGINT,SIGHUP,SIGQUIT,SIGUSR1}"
+export TORCH_ELASTIC_SHUTDOWN_TIMEOUT="${TORCH_ELASTIC_SHUTDOWN_TIMEOUT:-60}"
 exec "${PYTHON:-python}" -m torch.distributed.run \
     --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
     --nproc_per_node="$GPUS" --master_port="$PORT" \

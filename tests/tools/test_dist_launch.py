@@ -307,7 +307,7 @@ def test_slurm_script_passes_the_mmaction2_variables_to_srun(three_ranks_slurm):
     _, srun = three_ranks_slurm
     assert srun['opts'] == {'-p': 'cpu_part', '--job-name': 'ga2_tiny', '--gres': 'gpu:3', '--ntasks': '3',
                             '--ntasks-per-node': '3', '--cpus-per-task': '1', '--kill-on-bad-exit': '1',
-                            '--quotatype': 'auto', '--exclusive': ''}
+                            '--signal': 'USR1@90', '--quotatype': 'auto', '--exclusive': ''}
     command = srun['command']
     assert command[command.index('-u') + 1].endswith(osp.join('tools', 'train.py'))
     assert command[-2:] == ['--launcher', 'slurm'] and '--work-dir' in command
