@@ -31,7 +31,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p = argparse.ArgumentParser(description='Novel accuracy in and out of the class habitats.')
     p.add_argument('--config', default=osp.join(REPO, 'configs', 'ga2clip_b2n_demo_ivlp.py'),
                    help='config whose test dataloader (base_novel_val) and model are used')
-    p.add_argument('--checkpoints', nargs='*', default=[], help='trained checkpoints of that config family')
+    p.add_argument('--checkpoints', nargs='*', default=[],
+                   help='trained checkpoints of that config family; CKPT@CONFIG for a checkpoint of another config '
+                   '(e.g. a GA2-CLIP or ViLT-CLIP run beside IVLP ones: the test set is the same)')
     p.add_argument('--zero-shot', action='store_true', help='also score zero-shot CLIP')
     p.add_argument('--template', default='a video of a {}.', help='zero-shot prompt template')
     p.add_argument('--out', default=None, help='also write the results (and the world seed) to this JSON file')
@@ -97,14 +99,15 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, float]]:
     with open(osp.join(DATA, 'videos', 'captions.tsv'), encoding='utf-8') as f:
         captions = dict(line.rstrip('\n').split('\t') for line in list(f)[1:])
     paths = [e.path for e in entries]
-    loader = Runner.build_dataloader(cfg.test_dataloader)
+    loader = list(Runner.build_dataloader(cfg.test_dataloader))  # decoded once, scored by every model
     seed = world_seed()
     out = {}
     if args.zero_shot:
         scores, labels = clip_zero_shot_scores(MODELS.build(cfg.model), loader, names, args.template)
         out['zero-shot CLIP'] = habitat_split(scores, labels, paths, captions, len(base), seed)
-    for ckpt in args.checkpoints:
-        model = build_model(cfg.copy(), ckpt, 'cpu')
+    for entry in args.checkpoints:
+        ckpt, _, config = entry.partition('@')
+        model = build_model(Config.fromfile(config) if config else cfg.copy(), ckpt, 'cpu')
         model.cls_head.set_class_names(names)
         scores, labels = [], []
         with torch.no_grad():
@@ -112,7 +115,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, float]]:
                 for sample in model.test_step(batch):
                     scores.append(sample.pred_score.float().numpy())
                     labels.append(int(sample.gt_label))
-        out[ckpt] = habitat_split(np.stack(scores), np.array(labels), paths, captions, len(base), seed)
+        out[entry] = habitat_split(np.stack(scores), np.array(labels), paths, captions, len(base), seed)
     for name, m in out.items():
         print(f'{name}: novel {100 * m["novel"]:.1f} | in habitat {100 * m["in_habitat"]:.1f} '
               f'({m["n_in"]} clips) | off habitat {100 * m["off_habitat"]:.1f} ({m["n_off"]} clips)')
