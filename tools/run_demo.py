@@ -641,8 +641,9 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                 raise ValueError(f'--methods with --ablation: unknown variants {unknown}')
             grid = [g for g in grid if g[0] in keep]
     else:
-        methods = select_methods(args)
-        grid = [(m, CONFIGS[m], METHOD_OPTIONS.get(m, [])) for m in methods if m != 'zero-shot']
+        methods = select_methods(args)  # the tables' order; the runs go in the order --methods gives
+        run_order = [m for m in (args.methods or '').split(',') if m in methods] or methods
+        grid = [(m, CONFIGS[m], METHOD_OPTIONS.get(m, [])) for m in run_order if m != 'zero-shot']
     missing = [c for _, c, _ in grid if not osp.isfile(c)]
     if missing:
         raise FileNotFoundError(f'Config(s) not found: {missing}')
