@@ -11,6 +11,6 @@ model = _base_.vilt_clip_model
 
 # The few-shot base list of the GA2-CLIP config without its anchor-set wrapper and anchor batches.
 train_dataloader = dict(
-    batch_sampler=dict(type='SeededBatchSampler'),  # no anchor clips; per-draw seeded augmentation
+    batch_sampler=dict(_delete_=True, type='SeededBatchSampler'),  # no anchor clips; per-draw seeded augmentation
     dataset=dict(_delete_=True, **_base_.train_dataloader.dataset.dataset))
 work_dir = f'./work_dirs/vilt_clip_b2n_ucf101_s{fs_seed}'

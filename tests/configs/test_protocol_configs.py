@@ -69,12 +69,12 @@ def test_config_parses_with_the_released_recipe(name):
     assert ('Flip' in [t['type'] for t in pipeline]) != ssv2
     if 'hard_prompt' in name:
         assert model.cls_head.coupling == 'none' and model.get('anchor_loss') is None
-        assert 'batch_sampler' not in train
+        assert train.batch_sampler == dict(type='SeededBatchSampler')  # no anchors, per-draw seeded augmentation
         return
     if name.startswith('vilt_clip'):  # the GA2-CLIP recipe's data and schedule, ViLT-CLIP's parts
         released = _config(name.replace('vilt_clip', 'ga2clip'))
         assert model.cls_head.coupling == 'none' and model.cls_head.hard_prompt is None
-        assert model.get('anchor_loss') is None and train.get('batch_sampler') is None
+        assert model.get('anchor_loss') is None and train.batch_sampler == dict(type='SeededBatchSampler')
         assert model.prompt_mapping == dict(type='InterModalPromptMapping')
         assert model.consistency_loss.template == 'a video of a person doing {}.'
         assert train.dataset == released.train_dataloader.dataset.dataset

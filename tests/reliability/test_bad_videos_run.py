@@ -9,7 +9,7 @@ import pytest
 
 from tests.reliability.world import BAD_KINDS, make_world
 
-HOOKS = "\ncustom_hooks = [dict(type='BadVideoHook', max_bad_fraction={frac})]\n"
+HOOKS = "\ndefault_hooks.update(bad_videos=dict(type='BadVideoHook', max_bad_fraction={frac}))\n"
 
 
 def run_log(work_dir: str) -> str:

@@ -32,19 +32,19 @@ def fails(match, config, *options, error=ValueError):
 
 
 def build(config, part, *options):
-    """Apply ``--cfg-options`` and tools/train.py's checks, then build ``model`` or the train dataset as the
+    """Apply ``--cfg-options`` and the config checks (ConfigCheckHook's), then build ``model`` or the train dataset as the
     Runner does (without the Runner's environment collection: the error comes from the component)."""
     from mmaction.registry import DATASETS, MODELS
     from mmengine.config import Config, DictAction
     from mmengine.registry import DefaultScope
-    from ga2clip_mmaction.utils.config_checks import prepare_train_config
+    from ga2clip_mmaction.utils.config_checks import check_config
     cfg = Config.fromfile(config)
     if options:
         action = DictAction(option_strings=['--cfg-options'], dest='o')
         ns = type('NS', (), {})()
         action(None, ns, list(options))
         cfg.merge_from_dict(ns.o)
-    prepare_train_config(cfg)
+    check_config(cfg, training=True)
     with DefaultScope.overwrite_default_scope('mmaction'):
         if part == 'model':
             return MODELS.build(cfg.model)
@@ -97,16 +97,33 @@ def test_anchor_set_empty_after_the_leakage_guard(world):
         build(config, 'dataset', 'train_dataloader.dataset.leakage=drop')
 
 
-def test_num_anchors_0_means_anchors_off(world):
-    """As documented in configs/README.md: the run trains without the anchor term."""
+def test_anchors_off_is_stated_by_the_config_not_inferred(world):
+    """num_anchors=0 alone is refused (no silent rewrite of model.anchor_loss); both keys train without the
+    anchor term, and the log says what was decided."""
     root, config = world
-    runner = train(config, 'train_dataloader.batch_sampler.num_anchors=0')
-    assert runner.iter == 1
-    model = runner.model
-    assert model.anchor_loss is None
+    fails(re.escape('model.anchor_loss is set but no anchor clips reach the model '
+                    '(train_dataloader.batch_sampler.num_anchors=0). For anchors off also set '
+                    'model.anchor_loss=None'), config, 'train_dataloader.batch_sampler.num_anchors=0')
+    runner = train(config, 'train_dataloader.batch_sampler.num_anchors=0', 'model.anchor_loss=None',
+                   work_dir=osp.join(root, 'off'))
+    assert runner.iter == 1 and runner.model.anchor_loss is None
     (log, ) = glob.glob(osp.join(runner.log_dir, '*.log'))
     text = open(log).read()
     assert 'loss_cls' in text and 'loss_anchor' not in text
+
+
+def test_the_anchor_decision_is_logged_once(world):
+    root, config = world
+    runner = train(config, work_dir=osp.join(root, 'on'))
+    (log, ) = glob.glob(osp.join(runner.log_dir, '*.log'))
+    text = open(log).read()
+    assert text.count("Anchors on: anchor term mode='kl', 1 anchor clip(s) per batch.") == 1
+    runner = train(config, 'model.anchor_loss.mode=official', "model.anchor_loss.anchor_names=['else']",
+                   work_dir=osp.join(root, 'inert'))
+    (log, ) = glob.glob(osp.join(runner.log_dir, '*.log'))
+    text = open(log).read()
+    assert text.count('Anchors skipped: the anchor term (mode "official", one anchor name) is inert') == 1
+    assert 'num_anchors 1 -> 0' in text and runner.train_dataloader.batch_sampler.num_anchors == 0
 
 
 def test_anchor_term_without_anchor_clips(world):
@@ -123,9 +140,9 @@ def test_anchor_clips_for_no_anchor_term(world):
 
 
 def test_classnames_none(world):
-    _, config = world
-    fails(re.escape('model.cls_head.classnames is None: expected a class-name file'), config,
-          'model.cls_head.classnames=None')
+    _, config = world  # the head's own check, at model build (before ConfigCheckHook's before_run)
+    fails(re.escape('cls_head.classnames is None: expected a class-name file'), config,
+          'model.cls_head.classnames=None', error=TypeError)
 
 
 def test_prob_view_average_with_base_novel_metric_is_refused_at_test_time(world, tmp_path):
@@ -184,3 +201,17 @@ def test_the_hook_checks_runs_started_without_our_tools(world, tmp_path):
                                                     'also set model.anchor_loss=None')):
         runner.train()
     assert runner.iter == 0
+
+
+def test_check_config_runs_once_per_run(world, monkeypatch):
+    """tools/train.py adds no check of its own: ConfigCheckHook (declared in the config) is the one place."""
+    from ga2clip_mmaction.engine.hooks import config_check_hook
+    from ga2clip_mmaction.utils import config_checks
+    calls = []
+    check = config_checks.check_config
+    monkeypatch.setattr(config_check_hook, 'check_config', lambda cfg, training=True: calls.append(training)
+                        or check(cfg, training=training))
+    monkeypatch.setattr(config_checks, 'check_config', lambda *a, **k: calls.append('tool') or check(*a, **k))
+    root, config = world
+    train(config, work_dir=osp.join(root, 'once'))
+    assert calls == [True]

@@ -1,8 +1,8 @@
 """kill -9 and --resume: a training process killed mid-epoch, or inside a checkpoint save, resumes to
 bit-identical prompt parameters and test metrics (tiny GA2-CLIP world, CPU, deterministic).
 
-Every random draw of a step depends on (seed, epoch, sample) or (seed, iteration) (ResumableRandomnessHook,
-RobustVideoDataset), so the tolerance is exactly 0. Without the hook the same kill ends 0.138 (max abs)
+Every random draw of a step depends on (seed, rank, iteration) (ResumableRandomnessHook) or on the draw's
+(seed, rank, epoch, position) (AnchorBatchSampler tags, RobustVideoDataset), so the tolerance is exactly 0. Without the hook the same kill ends 0.138 (max abs)
 away from the uninterrupted run on this world (measured once by disabling the hook).
 """
 import os
@@ -25,13 +25,15 @@ import os, signal, sys
 sys.path.insert(0, {repo!r})
 kill_at = int(os.environ.get('KILL_AT_ITER', '-1'))
 kill_in_save = os.environ.get('KILL_IN_SAVE')
-from mmengine.runner import EpochBasedTrainLoop
-run_iter = EpochBasedTrainLoop.run_iter
-def killing_run_iter(self, idx, data_batch):
-    if self.runner.iter == kill_at:
-        os.kill(os.getpid(), signal.SIGKILL)
-    return run_iter(self, idx, data_batch)
-EpochBasedTrainLoop.run_iter = killing_run_iter
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
+def killing(run_iter):
+    def killing_run_iter(self, *args, **kwargs):
+        if self.runner.iter == kill_at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return run_iter(self, *args, **kwargs)
+    return killing_run_iter
+EpochBasedTrainLoop.run_iter = killing(EpochBasedTrainLoop.run_iter)
+IterBasedTrainLoop.run_iter = killing(IterBasedTrainLoop.run_iter)
 replace = os.replace
 def killing_replace(src, dst, *args, **kwargs):
     if kill_in_save and str(dst).endswith(kill_in_save):
@@ -53,9 +55,9 @@ def killed_run(tmp_path, config: str, work_dir: str, **env) -> None:
     assert proc.returncode == -signal.SIGKILL, proc.stderr[-3000:]
 
 
-def final(work_dir: str, config: str):
+def final(work_dir: str, config: str, name: str = f'epoch_{EPOCHS}.pth'):
     import tools.test as test
-    ckpt = osp.join(work_dir, f'epoch_{EPOCHS}.pth')
+    ckpt = osp.join(work_dir, name)
     params = prompt_params(safe_torch_load(ckpt, map_location='cpu')['state_dict'])
     return params, test.main([config, ckpt, '--work-dir', work_dir])
 
@@ -103,3 +105,41 @@ def test_kill_inside_the_save_keeps_the_previous_checkpoint_and_resume_picks_it(
     params, metrics = final(work_dir, config)
     assert max_abs_diff(params, uninterrupted[0]) == 0.0
     assert metrics == uninterrupted[1]
+
+
+#: The same world under MMEngine's IterBasedTrainLoop with an InfiniteSampler (one endless epoch), a checkpoint
+#: every 2 iterations. On resume MMEngine replays the dataloader up to the checkpoint's iteration, and the
+#: draws' positions replay with it.
+ITER_LOOP = """
+train_cfg = dict(type='IterBasedTrainLoop', max_iters=6, val_interval=100)
+train_dataloader['sampler'] = dict(type='InfiniteSampler', shuffle=True)
+param_scheduler = [dict(type='CosineAnnealingLR', T_max=6, eta_min=0, by_epoch=False)]
+default_hooks['checkpoint'] = dict(type='CheckpointHook', interval=2, by_epoch=False, max_keep_ckpts=5)
+log_processor = dict(by_epoch=False)
+"""
+
+
+def _uninterrupted_and_resumed(tmp_path, config: str, kill_at: int, name: str):
+    import tools.train as train
+    reference = str(tmp_path / 'A')
+    train.main([config, '--work-dir', reference])
+    work_dir = str(tmp_path / 'B')
+    killed_run(tmp_path, config, work_dir, KILL_AT_ITER=kill_at)
+    assert not osp.exists(osp.join(work_dir, name))
+    train.main([config, '--work-dir', work_dir, '--resume'])
+    return final(reference, config, name), final(work_dir, config, name)
+
+
+def test_sigkill_then_resume_is_bit_identical_in_the_iteration_loop(tmp_path):
+    config = make_world(str(tmp_path / 'w'), num_train=4, extra=ITER_LOOP)
+    (ref_params, ref_metrics), (params, metrics) = _uninterrupted_and_resumed(tmp_path, config, 3, 'iter_6.pth')
+    assert max_abs_diff(params, ref_params) == 0.0
+    assert metrics == ref_metrics
+
+
+def test_sigkill_then_resume_is_bit_identical_with_two_persistent_workers(tmp_path):
+    config = make_world(str(tmp_path / 'w'), num_train=4, epochs=EPOCHS, num_workers=2, persistent=True)
+    (ref_params, ref_metrics), (params, metrics) = _uninterrupted_and_resumed(
+        tmp_path, config, ITERS + 1, f'epoch_{EPOCHS}.pth')
+    assert max_abs_diff(params, ref_params) == 0.0
+    assert metrics == ref_metrics

@@ -67,7 +67,10 @@ default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'), timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=1), param_scheduler=dict(type='ParamSchedulerHook'),
     checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=5),
-    sampler_seed=dict(type='DistSamplerSeedHook'))
+    sampler_seed=dict(type='DistSamplerSeedHook'),
+    # what configs/_base_/default_runtime.py declares (this world does not inherit it)
+    config_check=dict(type='ConfigCheckHook'), randomness=dict(type='ResumableRandomnessHook'),
+    bad_videos=dict(type='BadVideoHook'), inert_anchor=dict(type='InertAnchorHook'))
 env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
                dist_cfg=dict(backend='gloo'))
 log_processor = dict(type='LogProcessor', window_size=1, by_epoch=True)

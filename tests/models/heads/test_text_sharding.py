@@ -1,5 +1,10 @@
 """Class prompts sharded across ranks: same loss and prompt gradients as unsharded, under real 2-rank DDP.
 
+Also under 2 gloo ranks: each rank draws its own dropout masks at a step (ResumableRandomnessHook seeds by
+(seed, rank, iteration)), while the sharded text encoding uses one mask on all ranks, seeded by (seed,
+iteration) from the MessageHub with no collective; a gradient-enabled ``class_features()`` called on one rank
+only (a hook, Grad-CAM) runs no collective, so it cannot hang the others.
+
 Also: MMEngine's ``MMDistributedDataParallel`` with ``find_unused_parameters=False`` trains the recognizer in
 every coupling / anchor mode with gradient checkpointing on (an unused parameter fails the second step).
 Tolerance of sharded vs unsharded (float32; the shards run the text tower on 3 and 2 prompts instead of 5, so
@@ -45,20 +50,28 @@ def _head(coupling: str):
 
 
 class _HeadLoss(torch.nn.Module):
-    """Cross-entropy of the head's logits: what the recognizer's loss does with the class features."""
+    """Cross-entropy of the head's logits, from the class features of the training loss path (sharded when the
+    head says so), as the recognizer's ``loss`` does."""
 
     def __init__(self, head):
         super().__init__()
         self.head = head
 
     def forward(self, emb, labels):
-        return torch.nn.functional.cross_entropy(self.head(emb), labels)
+        head = self.head
+        logits = head.logit_scale * head.cosine(emb, head.class_features(shard=True))
+        return torch.nn.functional.cross_entropy(logits, labels)
+
+
+STEP_SEED = 1234567  # the step's rank-independent seed, as ResumableRandomnessHook publishes it
 
 
 def _sharded_vs_unsharded(rank: int, world_size: int) -> dict:
     """Per coupling: loss and DDP-averaged prompt gradients, sharded and unsharded (same dropout mask)."""
+    from mmengine.logging import MessageHub
     from torch.nn.parallel import DistributedDataParallel as DDP
-    from ga2clip_mmaction.models.heads.text_sharding import shared_rng
+    from ga2clip_mmaction.utils.randomness import SHARED_STEP_SEED_KEY
+    MessageHub.get_current_instance().update_info(SHARED_STEP_SEED_KEY, STEP_SEED)
     gen = torch.Generator().manual_seed(100 + rank)  # each rank its own batch
     emb, labels = torch.randn(3, 64, generator=gen), torch.randint(0, len(CLASSES), (3, ), generator=gen)
     out = {}
@@ -71,11 +84,12 @@ def _sharded_vs_unsharded(rank: int, world_size: int) -> dict:
             encode = head.encode_prompted_tokens
             head.encode_prompted_tokens = lambda tokens, *a, **k: calls.append(len(tokens)) or encode(tokens, *a, **k)
             model = DDP(_HeadLoss(head), find_unused_parameters=False)
-            torch.manual_seed(7)  # same global RNG state in both runs
+            torch.manual_seed(rank)  # the ranks' own generators differ, as under ResumableRandomnessHook
             if shard:
-                loss = model(emb, labels)  # draws the dropout mask under shared_rng itself
-            else:
-                with shared_rng(torch.device('cpu')):  # the same mask, all classes encoded here
+                loss = model(emb, labels)  # draws the dropout mask from the step's shared seed itself
+            else:  # reference: every class encoded here, under the CPU generator seeded with the step's seed
+                with torch.random.fork_rng(devices=[]):
+                    torch.manual_seed(STEP_SEED)
                     loss = model(emb, labels)
             loss.backward()
             results[shard] = dict(loss=loss.item(), calls=calls, grads={
@@ -84,9 +98,29 @@ def _sharded_vs_unsharded(rank: int, world_size: int) -> dict:
     return out
 
 
+def _rank_randomness(rank: int, world_size: int) -> dict:
+    """Dropout masks after ResumableRandomnessHook at iterations 3, 3 (again) and 4; a class_features() with
+    gradients on rank 0 only, which must return without waiting for rank 1."""
+    from types import SimpleNamespace
+    import torch.distributed as dist
+    from ga2clip_mmaction.engine.hooks import ResumableRandomnessHook
+    hook = ResumableRandomnessHook()
+    masks = {}
+    for name, step in (('it3', 3), ('it3_again', 3), ('it4', 4)):
+        hook.before_train_iter(SimpleNamespace(seed=0, iter=step, _randomness_cfg={}), 0)
+        masks[name] = torch.nn.functional.dropout(torch.ones(256), 0.5, training=True).bool().tolist()
+    local = None
+    if rank == 0:
+        head = _head('concat_mlp')
+        local = list(head.class_features().shape)  # gradients on, one rank only: no collective
+    dist.barrier()  # rank 1 arrives here at once; rank 0 only if class_features() did not wait for it
+    return dict(masks=masks, local=local)
+
+
 def _both(rank: int, world_size: int) -> dict:
     """Both 2-rank checks in one start of the ranks (a rank's start-up costs more than its work)."""
-    return dict(sharding=_sharded_vs_unsharded(rank, world_size), modes=_ddp_modes(rank, world_size))
+    return dict(sharding=_sharded_vs_unsharded(rank, world_size), modes=_ddp_modes(rank, world_size),
+                randomness=_rank_randomness(rank, world_size))
 
 
 @pytest.fixture(scope='module')
@@ -156,6 +190,17 @@ def _ddp_modes(rank: int, world_size: int) -> dict:
               f'/{anchor and anchor.get("skip_inert", True)}/{"prompt_mapping" in cfg}'
         losses[key] = [float(ddp.train_step(batch, optim)['loss']) for _ in range(2)]
     return losses
+
+
+def test_ranks_draw_their_own_dropout_masks_reproducibly_per_iteration(two_ranks):
+    (r0, r1) = [r['randomness']['masks'] for r in two_ranks]
+    assert r0['it3'] != r1['it3'] and r0['it4'] != r1['it4']  # ranks differ
+    assert r0['it3'] == r0['it3_again'] and r1['it3'] == r1['it3_again']  # a function of the iteration
+    assert r0['it3'] != r0['it4']  # steps differ
+
+
+def test_class_features_with_gradients_on_one_rank_runs_no_collective(two_ranks):
+    assert two_ranks[0]['randomness']['local'] == [len(CLASSES), 64] and two_ranks[1]['randomness']['local'] is None
 
 
 def test_ddp_without_unused_parameter_search_trains_every_mode_with_checkpointing(two_ranks):
