@@ -144,6 +144,9 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--full', action='store_true', help='the committed grid: planned worlds, seeds 0,1, every method')
     p.add_argument('--ablation', action='store_true',
                    help='run the GA2-CLIP ablation variants instead of the methods')
+    p.add_argument('--existing-only', action='store_true',
+                   help='train nothing: tabulate the runs that finished; a method missing any cell is left out of '
+                   'the tables and named, with its missing cells, under "missing" (a grid cut short by time)')
     p.add_argument('--no-report', action='store_true',
                    help='train and test only, write no tables (a helper process beside another on the same '
                    'work dir: each takes the runs the other does not hold)')
@@ -672,7 +675,26 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     entries = [(name, config, opts, world, split, seed) for name, config, opts in grid
                for world in worlds for split in lists for seed in seeds]
     trained: Dict[int, dict] = {}
-    for wait in (False, True):  # first the runs no other demo process holds, then wait for the rest
+    missing: Dict[str, List[str]] = {}
+    if args.existing_only:
+        for i, (name, _, _, world, split, seed) in enumerate(entries):
+            wd = osp.join(homes[world][1], run_name(name, split, seed))
+            try:
+                if latest_checkpoint(wd) is None:
+                    raise FileNotFoundError(wd)
+                metrics = read_test_metrics(wd)
+            except FileNotFoundError:
+                missing.setdefault(name, []).append(f'w{world}/{run_name(name, split, seed)}')
+                continue
+            trained[i] = dict(method=name, label=labels.get(name, name), world=world, list=split, seed=seed,
+                              work_dir=wd, metrics=metrics, timing=read_timing(wd))
+        trained = {i: r for i, r in trained.items() if r['method'] not in missing}
+        if methods:
+            methods = [m for m in methods if m not in missing]
+        entries = [e for i, e in enumerate(entries) if i in trained]
+        trained = {j: trained[i] for j, i in enumerate(sorted(trained))}
+    # first the runs no other demo process holds, then wait for the rest
+    for wait in (False, True) if not args.existing_only else ():
         for i, (name, config, opts, world, split, seed) in enumerate(entries):
             if i in trained:
                 continue
@@ -700,10 +722,11 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         return {}
     return report(args, runs, records, methods, lists, seeds, worlds, work_dir, workspace, labels,
                   dict(session_wall_s=time.time() - t_start, session_cpu_s=time.process_time() - c_start,
-                       torch_threads=torch.get_num_threads()))
+                       torch_threads=torch.get_num_threads()), missing)
 
 
-def report(args, runs, records, methods, lists, seeds, worlds, work_dir, workspace, labels, session) -> dict:
+def report(args, runs, records, methods, lists, seeds, worlds, work_dir, workspace, labels, session,
+           missing: Optional[Dict[str, List[str]]] = None) -> dict:
     """Write ``<work_dir>/{results,ablation}.{md,json,png}`` and return the json's content."""
     from ga2clip_mmaction.evaluation import demo_report as rep
     if args.ablation:
@@ -744,10 +767,14 @@ def report(args, runs, records, methods, lists, seeds, worlds, work_dir, workspa
     text += (f'\nCompute: {compute["trained_runs"]} trained runs, {compute["run_wall_s"]:.0f} s wall and '
              f'{compute["run_cpu_s"]:.0f} s CPU in their train + test steps (torch threads '
              f'{compute["torch_threads"]}); this session {compute["session_wall_s"]:.0f} s wall.\n')
+    if missing:
+        text += ('\nNot run (the time ran out; left out of every table, no cell estimated): '
+                 + '; '.join(f'{labels.get(m, m)}: {len(c)} of {len(worlds) * len(lists) * len(seeds)} runs '
+                             f'missing ({", ".join(c)})' for m, c in missing.items()) + '\n')
     text += f'\nPer run:\n\n{rep.format_runs_table(runs)}\n'
     out = dict(runs=runs, methods={r['label']: r for r in rows}, comparisons=comparisons, zero_shot_per_world=zs,
                budget=budget, worlds=records, compute=compute, ivlp_novel_minus_zero_shot=drop, lists=lists,
-               seeds=seeds, world_seeds=worlds, seconds=compute['session_wall_s'])
+               seeds=seeds, world_seeds=worlds, seconds=compute['session_wall_s'], missing=missing or {})
     with open(osp.join(work_dir, f'{stem}.json'), 'w') as f:
         json.dump(out, f, indent=2)
     with open(osp.join(work_dir, f'{stem}.md'), 'w') as f:
