@@ -71,3 +71,39 @@ train_dataloader = dict(dataset=dict(type='RobustVideoDataset', ann_file='{tmp_p
     # the clean list passes
     (tmp_path / 'train.txt').write_text('\n'.join(clean) + '\n')
     assert _tool().main([str(tmp_path / 'cfg.py'), '--out-dir', str(out)]) == 0
+
+
+def test_a_hung_decoder_is_killed_and_later_videos_get_their_time(tmp_path, monkeypatch):
+    """One worker: a decoder that hangs on one video is killed after --timeout, the videos after it decode
+    normally (they are not reported as timed out), and a decoder that crashes its process is reported too."""
+    import multiprocessing as mp
+    import os
+    import time
+    tool = _tool()
+    real = tool.probe_video
+
+    def decoder(path, num_frames=4, min_frames=1):
+        if 'hang' in path:
+            with open(tmp_path / 'hung.pid', 'w') as f:
+                f.write(str(os.getpid()))
+            time.sleep(3600)
+        if 'crash' in path:
+            os._exit(11)
+        return real(path, num_frames, min_frames)
+
+    monkeypatch.setattr(tool, 'probe_video', decoder)
+    from tests.reliability.world import write_video
+    good = [write_video(str(tmp_path / f'good_{i}.mp4'), seed=i) for i in range(3)]
+    paths = [good[0], str(tmp_path / 'hang.mp4'), good[1], str(tmp_path / 'crash.mp4'), good[2]]
+    start = time.monotonic()
+    bad = tool.probe_all(paths, workers=1, timeout=3, progress=False)
+    assert time.monotonic() - start < 30
+    assert bad == {paths[1]: 'decoding did not finish within 3 s (decoder killed)',
+                   paths[3]: 'the decoder crashed (worker exit code 11)'}
+    pid = int((tmp_path / 'hung.pid').read_text())
+    try:
+        os.kill(pid, 0)
+        alive = True
+    except ProcessLookupError:
+        alive = False
+    assert not alive and not mp.active_children()  # the hung decoder and every worker are gone
