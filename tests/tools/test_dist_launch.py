@@ -327,3 +327,39 @@ def test_hard_prompt_stays_bit_identical_under_three_ranks(world, three_ranks_sl
     assert torch.equal(saved[key], hard)
     # 4 class prompts on 3 ranks: 2 + 1 + 1 per step (uneven shards, padded for the all-gather)
     assert [r['text_classes'] for r in ranks] == [[[0, 1]] * 2, [[2]] * 2, [[3]] * 2]
+
+
+#: Imported by every Python process of the launch (``PYTHONPATH``): rank 1 kills itself with SIGKILL before
+#: iteration ``KILL_RANK_AT_ITER``, as a crashed node would; torchrun then ends rank 0 and fails.
+_KILLING_SITECUSTOMIZE = '''
+import os, signal
+if os.environ.get('KILL_RANK_AT_ITER') and os.environ.get('RANK') == '1':
+    from mmengine.runner import EpochBasedTrainLoop
+    _at, _run_iter = int(os.environ['KILL_RANK_AT_ITER']), EpochBasedTrainLoop.run_iter
+    def _killing_run_iter(self, *args, **kwargs):
+        if self.runner.iter == _at:
+            os.kill(os.getpid(), signal.SIGKILL)
+        return _run_iter(self, *args, **kwargs)
+    EpochBasedTrainLoop.run_iter = _killing_run_iter
+'''
+
+
+def test_a_rank_killed_then_resume_through_dist_train_is_bit_identical(world, two_ranks, tmp_path):
+    """kill -9 of rank 1 in epoch 2, then ``dist_train.sh ... --resume``: the prompts equal the uninterrupted
+    2-rank run's bit for bit (each rank's draws and dropout masks are functions of seed, rank and position)."""
+    import subprocess
+    site = tmp_path / 'site'
+    site.mkdir()
+    (site / 'sitecustomize.py').write_text(_KILLING_SITECUSTOMIZE)
+    work_dir = str(tmp_path / 'killed')
+    cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), world, '2', '--work-dir', work_dir,
+           '--cfg-options', *CKPT_FLAGS]
+    env = launcher_env(PORT=free_port(), KILL_RANK_AT_ITER=ITERS_PER_EPOCH + 1)
+    env['PYTHONPATH'] = os.pathsep.join([str(site), env['PYTHONPATH']])
+    proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
+    assert proc.returncode != 0, proc.stdout[-2000:]
+    assert osp.isfile(osp.join(work_dir, 'epoch_1.pth')) and not osp.exists(osp.join(work_dir, 'epoch_2.pth'))
+    run_commands([cmd + ['--resume']], env=launcher_env(PORT=free_port()), cwd=REPO, names=['dist_train.sh'])
+    got, want = state(osp.join(work_dir, 'epoch_2.pth')), state(osp.join(two_ranks, 'epoch_2.pth'))
+    for key in prompt_keys(want):
+        assert torch.equal(got[key], want[key]), key
