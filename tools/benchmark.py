@@ -81,6 +81,10 @@ def parse_args(argv=None) -> argparse.Namespace:
     parser.add_argument('--cfg-options', nargs='+', action=DictAction, default=None,
                         help='override config settings, e.g. model.backbone.vision_depth=2')
     parser.add_argument('--json', action='store_true', help='print one JSON object')
+    parser.add_argument('--amp', action='store_true',
+                        help='every variant (training steps and test) under bf16 autocast, as `tools/train.py '
+                        '--amp` trains on a GPU with bf16; with --extra, ga2_no_ckpt is then bf16 too')
+    parser.add_argument('--out', default=None, help='also write the figures to this JSON file')
     return parser.parse_args(argv)
 
 
@@ -384,15 +388,17 @@ def main(argv=None) -> Dict[str, float]:
     anchor = torch.randn(1, 3, args.frames, size, size, device=device)
     labels = torch.arange(args.batch, device=device) % args.classes
     samples = [ActionDataSample().set_gt_label(labels[i].cpu()) for i in range(args.batch)]
-    variants = ['ga2', 'ivlp', 'released'] + (['ga2_amp', 'ga2_no_ckpt'] if args.extra else [])
+    extra = (['ga2_no_ckpt'] if args.amp else ['ga2_amp', 'ga2_no_ckpt']) if args.extra else []
+    variants = ['ga2', 'ivlp', 'released'] + extra
     models = {v: build(cfg, args, 'ga2' if v == 'ga2_amp' else v, device).train() for v in variants}
     for m in models.values():  # dropout off: every variant computes the same function
         for mod in m.modules():
             if isinstance(mod, torch.nn.Dropout):
                 mod.p = 0.0
     out: Dict[str, float] = dict(arch=args.arch, frames=args.frames, batch=args.batch, iters=args.iters,
-                                 device=str(device), classes=args.classes)
-    steps = {v: make_step(models[v], v, clips, labels, anchor, samples, amp=v == 'ga2_amp') for v in variants}
+                                 device=str(device), classes=args.classes, dtype='bfloat16' if args.amp else 'float32')
+    steps = {v: make_step(models[v], v, clips, labels, anchor, samples, amp=args.amp or v == 'ga2_amp')
+             for v in variants}
     with torch.no_grad():
         ours = our_loss(models['ga2'], clips.unsqueeze(1), samples, anchor)
         ref = released_loss(models['released'], clips, labels, anchor)
@@ -417,8 +423,9 @@ def main(argv=None) -> Dict[str, float]:
             out[f'peak_mem_gib_{v}'] = peak[v]
     out['speedup_ratio_released_over_ga2'] = out['step_s_released'] / out['step_s_ga2']
     out['step_ratio_ga2_over_ivlp'] = out['step_s_ga2'] / out['step_s_ivlp']
-    if args.extra:
+    if args.extra and not args.amp:
         out['step_ratio_amp_over_fp32'] = out['step_s_ga2_amp'] / out['step_s_ga2']
+    if args.extra:
         out['step_ratio_no_ckpt_over_ckpt'] = out['step_s_ga2_no_ckpt'] / out['step_s_ga2']
     # ---- text tower alone (forward + backward of the class features), same model and classes
     head = models['ga2'].cls_head
@@ -445,6 +452,8 @@ def main(argv=None) -> Dict[str, float]:
     out['text_tokens_truncated'] = int(head.class_tokens.argmax(-1).max()) + 1
     # ---- test time per clip, 10 vs 400 names (cache warm after the first batch, as in a test run)
     model = models['ga2'].eval()
+    if args.amp:  # the test-time switch of tools/test.py --amp
+        model.test_cfg = dict(model.test_cfg or {}, precision='bf16')
     test_inputs = clips.unsqueeze(1)
     for n in (10, 400):
         model.cls_head.set_class_names(class_names(n))
@@ -478,6 +487,9 @@ def _finish(out: Dict[str, float], args, cfg, models, size: int, device) -> Dict
                 out[f'mfu_{v}'] = step_flops / out[f'step_s_{v}'] / (peak_tflops * 1e12)
     # ---- checkpoint sizes of this model
     out.update(checkpoint_sizes(models['ga2'].train()))
+    if args.out:
+        with open(args.out, 'w') as f:
+            json.dump(out, f, indent=1)
     if args.json:
         print(json.dumps(out, indent=1))
     else:

@@ -82,9 +82,11 @@ class CLIPTextTower(nn.Module):
 
         Only positions ``0 .. max(EOT)`` are run: under the causal mask a position attends to earlier ones only,
         so the EOT features do not depend on the tokens after it (truncation is exact up to float rounding).
+        Under ``torch.compile`` all ``L`` positions run: the cut depends on the token values, which would break the
+        graph (``Tensor.item``), and the text tower is < 1 % of a training step's FLOPs at the released shape.
         """
         eot = tokens.argmax(dim=-1)
-        if self.truncate:
+        if self.truncate and not torch.compiler.is_compiling():
             length = int(eot.max()) + 1
             embeddings = embeddings[:, :length]
         length = embeddings.shape[1]
