@@ -22,12 +22,21 @@ import torch  # noqa: E402
 from ga2clip_mmaction.models.clip_weights import read_clip_state_dict  # noqa: E402
 from ga2clip_mmaction.models.heads.text_prompt_learner import load_hard_prompt  # noqa: E402
 from ga2clip_mmaction.models.official_checkpoint import convert_official_state_dict  # noqa: E402
-from ga2clip_mmaction.utils.checkpoint import safe_torch_load  # noqa: E402
+from ga2clip_mmaction.utils.checkpoint import (  # noqa: E402
+    SmallCheckpointError, safe_torch_load, small_checkpoint_record)
 
 
 def read_official_state_dict(path: str) -> dict:
     """Read the official parameters from SRC (secure loading; nested dicts unwrapped)."""
     obj = safe_torch_load(path, map_location='cpu')
+    record = small_checkpoint_record(obj)
+    if record is not None:
+        frozen = record['frozen']
+        raise SmallCheckpointError(
+            f'{path} is a small checkpoint of this project, not a released one: it left out {len(frozen)} frozen '
+            f'weights ({", ".join(frozen[:3])}, ...), which only a model built from its `clip.weights` can refill. '
+            'It needs no conversion: use it with tools/test.py / tools/infer.py and the config it was trained '
+            'with.')
     for key in ('model_state_dict', 'state_dict', 'model'):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]
