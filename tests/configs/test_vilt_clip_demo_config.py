@@ -39,5 +39,6 @@ def test_vilt_clip_demo_config_trains_tests_and_reloads(tiny_demo_world, tmp_pat
     assert {'prompt_mapping.weight', 'prompt_mapping.bias'} <= set(state)
     with DefaultScope.overwrite_default_scope('mmaction'):
         fresh = MODELS.build(Config.fromfile(CONFIG).model)
-    fresh.load_state_dict(state, strict=True)
+    from mmengine.runner import load_checkpoint  # the load path of load_from / --resume / tools/test.py
+    load_checkpoint(fresh, osp.join(work, 'epoch_1.pth'), map_location='cpu', strict=True)
     assert torch.equal(fresh.prompt_mapping.weight, model.prompt_mapping.weight)
