@@ -14,7 +14,7 @@ import sys
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
 import ga2clip_mmaction  # noqa: E402,F401
-from ga2clip_mmaction.utils.parity import check_parity  # noqa: E402
+from ga2clip_mmaction.models.parity import check_parity  # noqa: E402
 
 
 def main(argv=None) -> int:

@@ -25,7 +25,7 @@ from mmengine.dist import is_main_process  # noqa: E402
 from ga2clip_mmaction.datasets.views import apply_test_views  # noqa: E402
 from ga2clip_mmaction.evaluation.zero_shot import (aggregate_zero_shot,  # noqa: E402
                                                    format_zero_shot_markdown)
-from ga2clip_mmaction.utils.runner_setup import build_test_config  # noqa: E402
+from ga2clip_mmaction.engine.runner_setup import build_test_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

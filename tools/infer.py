@@ -26,7 +26,7 @@ from mmengine.config import Config, DictAction  # noqa: E402
 
 from ga2clip_mmaction.datasets.views import apply_test_views  # noqa: E402
 from ga2clip_mmaction.utils.io import resolve_class_names  # noqa: E402
-from ga2clip_mmaction.utils.runner_setup import load_config  # noqa: E402
+from ga2clip_mmaction.engine.runner_setup import load_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:

@@ -37,7 +37,7 @@ def build(config, part, *options):
     from mmaction.registry import DATASETS, MODELS
     from mmengine.config import Config, DictAction
     from mmengine.registry import DefaultScope
-    from ga2clip_mmaction.utils.config_checks import check_config
+    from ga2clip_mmaction.engine.config_checks import check_config
     cfg = Config.fromfile(config)
     if options:
         action = DictAction(option_strings=['--cfg-options'], dest='o')
@@ -190,7 +190,7 @@ def test_the_hook_checks_runs_started_without_our_tools(world, tmp_path):
     """MMAction2's own train.py builds the Runner from the config: ConfigCheckHook stops it in before_run."""
     from mmengine.config import Config
     from mmengine.runner import Runner
-    from ga2clip_mmaction.utils.config_checks import ConfigError
+    from ga2clip_mmaction.engine.config_checks import ConfigError
     _, config = world
     cfg = Config.fromfile(config)
     cfg.work_dir = str(tmp_path / 'stock')
@@ -206,7 +206,7 @@ def test_the_hook_checks_runs_started_without_our_tools(world, tmp_path):
 def test_check_config_runs_once_per_run(world, monkeypatch):
     """tools/train.py adds no check of its own: ConfigCheckHook (declared in the config) is the one place."""
     from ga2clip_mmaction.engine.hooks import config_check_hook
-    from ga2clip_mmaction.utils import config_checks
+    from ga2clip_mmaction.engine import config_checks
     calls = []
     check = config_checks.check_config
     monkeypatch.setattr(config_check_hook, 'check_config', lambda cfg, training=True: calls.append(training)

@@ -148,7 +148,7 @@ def test_ablation_variants_build(demo, monkeypatch):
     from mmengine.config import Config, DictAction
     from mmengine.registry import init_default_scope
     from mmaction.registry import DATASETS, MODELS
-    from ga2clip_mmaction.utils.config_checks import check_config
+    from ga2clip_mmaction.engine.config_checks import check_config
 
     options = {}
     for name, _, opts in module.ABLATION:

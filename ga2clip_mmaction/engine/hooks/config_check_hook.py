@@ -3,12 +3,12 @@ from mmengine.hooks import Hook
 from mmengine.runner import BaseLoop
 from mmaction.registry import HOOKS
 
-from ...utils.config_checks import check_config
+from ..config_checks import check_config
 
 
 @HOOKS.register_module()
 class ConfigCheckHook(Hook):
-    """Call :func:`~ga2clip_mmaction.utils.config_checks.check_config` on the runner's config in ``before_run``.
+    """Call :func:`~ga2clip_mmaction.engine.config_checks.check_config` on the runner's config in ``before_run``.
 
     Declared in ``configs/_base_/default_runtime.py`` (``default_hooks.config_check``), so every way of
     starting a run checks the same, once: our tools, MMAction2's own ``train.py``/``test.py``, a Runner built

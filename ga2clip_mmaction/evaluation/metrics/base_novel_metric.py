@@ -64,7 +64,7 @@ def base_novel_accuracy(scores: np.ndarray,
     view, or views averaged before the softmax (``view_average='feature'`` or ``'score'``), not for
     ``view_average='prob'`` (a mean over views of full-list softmaxes, which the subset does not
     rank the same way): ``tools/train.py``/``tools/test.py`` and ``ConfigCheckHook`` refuse that
-    combination (``ga2clip_mmaction.utils.config_checks``).
+    combination (``ga2clip_mmaction.engine.config_checks``).
 
     Args:
         scores (np.ndarray): Scores or probabilities ``[N, C]``, ``C >= num_base_classes``.

@@ -5,8 +5,8 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from ga2clip_mmaction.utils import runner_setup
-from ga2clip_mmaction.utils.runner_setup import build_train_config, build_train_parser
+from ga2clip_mmaction.engine import runner_setup
+from ga2clip_mmaction.engine.runner_setup import build_train_config, build_train_parser
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 

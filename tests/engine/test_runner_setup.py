@@ -3,7 +3,7 @@ import os.path as osp
 
 import pytest
 
-from ga2clip_mmaction.utils.runner_setup import (build_test_config, build_test_parser,
+from ga2clip_mmaction.engine.runner_setup import (build_test_config, build_test_parser,
                                                  build_train_config, build_train_parser)
 
 

@@ -7,7 +7,7 @@ import torch
 
 import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.models.clip_weights import build_clip
-from ga2clip_mmaction.utils.parity import FORMAT, build_parity_model, check_parity, compute_outputs
+from ga2clip_mmaction.models.parity import FORMAT, build_parity_model, check_parity, compute_outputs
 
 
 def test_shipped_fixture_matches_the_released_code(shared_path):
@@ -49,7 +49,7 @@ def make_fixture(width=128, layers=3, depth=2, n_v=2, n_t=3, frames=3, classes=3
         classnames=names, anchor_classnames=['else'], anchor_classnames_multi=[f'other_{i}' for i in names],
         inputs=dict(videos=torch.randn(batch, frames, 3, 16, 16), labels=torch.arange(batch) % classes,
                     anchor_video=torch.randn(1, frames, 3, 16, 16)))
-    from ga2clip_mmaction.utils.parity import load_fixture_weights
+    from ga2clip_mmaction.models.parity import load_fixture_weights
     model = build_parity_model(rec)
     load_fixture_weights(model, rec)
     rec['outputs'] = compute_outputs(model, rec)

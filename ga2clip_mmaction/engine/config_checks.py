@@ -13,7 +13,7 @@ from mmengine.logging import print_log
 
 
 from ..datasets.split_files import read_video_list
-from .io import read_class_names
+from ..utils.io import read_class_names
 
 #: Dataset types whose annotation lines are ``path label`` (checked against the class list).
 LABELLED_LIST_TYPES = ('VideoDataset', 'RobustVideoDataset')
