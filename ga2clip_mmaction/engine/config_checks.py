@@ -13,7 +13,7 @@ from mmengine.logging import print_log
 
 
 from ..datasets.split_files import read_video_list
-from ..utils.io import read_class_names
+from ..utils.io import read_class_names_with_lines
 
 #: Dataset types whose annotation lines are ``path label`` (checked against the class list).
 LABELLED_LIST_TYPES = ('VideoDataset', 'RobustVideoDataset')
@@ -81,22 +81,18 @@ def _class_list(source, key: str) -> Tuple[List[str], List[Tuple[str, int]]]:
     parts = [source] if isinstance(source, str) else list(source)
     if parts and all(isinstance(p, str) and osp.splitext(p)[1] in ('.csv', '.txt') for p in parts):
         names, where = [], []
-        for part in parts:
-            part_names = read_class_names(part)
-            names += part_names
-            csv = _is_csv(part)
-            where += [(part, i + (2 if csv else 1)) for i in range(len(part_names))]
+        for part in parts:  # each file is parsed (and checked for repeats) by utils.io, the one parser
+            for name, line in read_class_names_with_lines(part):
+                names.append(name)
+                where.append((part, line))
         return names, where
     names = [str(p) for p in parts]
     return names, [(key, i) for i in range(len(names))]
 
 
-def _is_csv(path: str) -> bool:
-    with open(path, encoding='utf-8') as f:
-        return f.readline().replace(' ', '').strip().lower() == 'id,name'
-
-
 def _check_unique(names: Sequence[str], where: Sequence[Tuple[str, int]], key: str) -> None:
+    """No name in two places of one list: the base and novel files of a ``ClassNamesHook`` list (a name repeated
+    inside one file is already refused by the parser), or a list of names given in the config."""
     first: Dict[str, Tuple[str, int]] = {}
     for name, loc in zip(names, where):
         if name in first:

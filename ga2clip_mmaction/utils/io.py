@@ -1,11 +1,23 @@
 """Readers for the class-name files used by heads, losses, data tools and inference."""
 import csv
 import os.path as osp
-from typing import List, Sequence, Union
+from typing import List, Sequence, Tuple, Union
 
 
 def read_class_names(path: str) -> List[str]:
-    """Read class names from a label file.
+    """Read class names from a label file (see :func:`read_class_names_with_lines`).
+
+    Args:
+        path (str): File path.
+
+    Returns:
+        list[str]: Names in index order.
+    """
+    return [name for name, _ in read_class_names_with_lines(path)]
+
+
+def read_class_names_with_lines(path: str) -> List[Tuple[str, int]]:
+    """Read class names from a label file, each with its 1-based line number.
 
     Two formats are accepted, whatever the line endings (CRLF, no final newline):
 
@@ -20,7 +32,7 @@ def read_class_names(path: str) -> List[str]:
         path (str): File path.
 
     Returns:
-        list[str]: Names in index order.
+        list[tuple[str, int]]: ``(name, line)`` in index order.
 
     Raises:
         FileNotFoundError: ``path`` does not exist.
@@ -70,7 +82,7 @@ def read_class_names(path: str) -> List[str]:
         if name in seen:
             raise ValueError(f'{path}:{lineno}: class name {name!r} repeats line {seen[name]}')
         seen[name] = lineno
-    return [name for name, _ in named]
+    return named
 
 
 def text_line_of_offset(path: str, offset: int) -> int:
