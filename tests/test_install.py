@@ -76,14 +76,19 @@ def test_expected_component_is_registered(reg_name, name, module):
 def test_mmcv_lite_or_full_mmcv_through_extras():
     """Neither MMCV distribution is a hard requirement (they write the same package); the extras choose one."""
     import os.path as osp
-    from distutils.core import run_setup
+    import runpy
+    from unittest import mock
     root = osp.dirname(osp.dirname(osp.abspath(__file__)))
+    captured = {}
     cwd = os.getcwd()
-    try:
+    try:  # run setup.py with setuptools.setup replaced by a recorder of its arguments
         os.chdir(root)
-        dist = run_setup(osp.join(root, 'setup.py'), stop_after='init')
+        with mock.patch('setuptools.setup', lambda **kwargs: captured.update(kwargs)):
+            runpy.run_path(osp.join(root, 'setup.py'), run_name='__main__')
     finally:
         os.chdir(cwd)
+    dist = type('Dist', (), dict(install_requires=captured['install_requires'],
+                                 extras_require=captured['extras_require']))
     assert not any(r.startswith('mmcv') for r in dist.install_requires)
     from packaging.requirements import Requirement
     for extra, name in (('lite', 'mmcv-lite'), ('full', 'mmcv')):
