@@ -26,15 +26,27 @@ def _first_line(err: BaseException, limit: int = 300) -> str:
     return f'{type(err).__name__}: {text[:limit]}' if text else type(err).__name__
 
 
-def file_problem(path: str) -> Optional[str]:
+def file_problem(path: str, backend_args: Optional[dict] = None) -> Optional[str]:
     """Why ``path`` cannot be a video before opening it (missing, not a file, 0 bytes), else ``None``.
+
+    Looked up through ``mmengine.fileio`` (the backend of the path's prefix: local files, petrel, http, or any
+    registered backend); the size is checked for local files only (other backends would have to download it).
 
     Args:
         path (str): The video path.
+        backend_args (dict, optional): ``mmengine.fileio`` backend arguments (the dataset's). Defaults to None.
 
     Returns:
         str | None: The reason, or ``None`` when the file exists and is not empty.
     """
+    from mmengine import fileio
+    backend = fileio.get_file_backend(path, backend_args=backend_args)
+    if not isinstance(backend, fileio.LocalBackend):
+        if not backend.exists(path):
+            return 'file not found'
+        if hasattr(backend, 'isfile') and not backend.isfile(path):
+            return 'not a regular file'
+        return None
     if not osp.exists(path):
         return 'file not found'
     if not osp.isfile(path):
@@ -136,10 +148,28 @@ class RobustVideoDataset(VideoDataset):
         gets a substitute from numpy's global generator.
         """
         draw = draw_of(idx)
+        pool = self._same_class(int(idx))
         if draw is None:
-            return int(np.random.randint(len(self)))
-        pick = int(np.random.default_rng(derive_seed(STREAM_SUBSTITUTE, *draw, attempt)).integers(len(self)))
+            return int(pool[np.random.randint(len(pool))])
+        pick = int(pool[np.random.default_rng(derive_seed(STREAM_SUBSTITUTE, *draw, attempt)).integers(len(pool))])
         return DrawIndex(pick, draw + (attempt + 1, ))
+
+    def _same_class(self, idx: int) -> np.ndarray:
+        """Indices of the samples with the label of ``idx`` other than ``idx`` (a substitute keeps the class
+        balance of a few-shot list); every index when the class has no other sample or labels are not ints."""
+        if getattr(self, '_by_label', None) is None:
+            labels = [self.get_data_info(i).get('label') for i in range(len(self))]
+            by_label = {}
+            if all(isinstance(v, (int, np.integer)) for v in labels):
+                for i, v in enumerate(labels):
+                    by_label.setdefault(int(v), []).append(i)
+            self._by_label = {k: np.asarray(v) for k, v in by_label.items()}
+            self._labels = labels
+        label = self._labels[idx]
+        pool = self._by_label.get(int(label)) if isinstance(label, (int, np.integer)) else None
+        if pool is None or len(pool) < 2:
+            return np.arange(len(self))
+        return pool[pool != idx]
 
     def _run_pipeline(self, data: dict) -> Tuple[Optional[dict], Optional[str]]:
         """Run the pipeline; returns ``(results, None)`` or ``(None, reason)`` for a bad video."""
@@ -166,7 +196,7 @@ class RobustVideoDataset(VideoDataset):
         """
         info = self.get_data_info(idx)
         path = str(info.get('filename', ''))
-        reason = file_problem(path)
+        reason = file_problem(path, getattr(self, 'backend_args', None))
         data = None
         if reason is None:
             draw = draw_of(idx)

@@ -29,11 +29,12 @@ REASONS = {
 
 @pytest.fixture
 def world(tmp_path):
-    """4 readable videos and one of each bad kind; returns ``(root, {kind: line index})``."""
+    """4 readable videos of class 0, 2 of class 1 and one of each bad kind (class 0); returns
+    ``(root, {kind: line index})``."""
     lines = []
-    for i in range(4):
+    for i in range(6):
         write_video(str(tmp_path / f'good_{i}.mp4'), seed=i, label=i)
-        lines.append(f'good_{i}.mp4 {i % 2}')
+        lines.append(f'good_{i}.mp4 {int(i >= 4)}')
     index = {}
     for kind in BAD_KINDS:
         write_bad_video(str(tmp_path / f'bad_{kind}.mp4'), kind, str(tmp_path / 'good_0.mp4'))
@@ -79,6 +80,7 @@ def test_skip_substitutes_and_records_the_bad_video(world, kind):
     # and each draw of the bad index gets its own substitute (one substitute for all would reach 1 of the 4)
     paths = run_with_timeout(lambda: {_fetch(ds, DrawIndex(index[kind], (0, 0, 0, p)))[0] for p in range(12)},
                              timeout=120)
+    # from the bad video's class only (class 0: good_0..3), so a few-shot list keeps its class balance
     assert len(paths) >= 3 and paths <= {osp.join(root, f'good_{i}.mp4') for i in range(4)}
 
 
@@ -184,3 +186,35 @@ def test_persistent_workers_augment_each_draw_as_the_main_process_does(world):
     for epoch in (0, 1):
         assert all(np.array_equal(a, b.numpy()) for a, b in zip(got[epoch], expected[epoch]))
     assert not all(torch.equal(a, b) for a, b in zip(expected[0], expected[1]))
+
+
+class MemoryBackend(__import__('mmengine').fileio.BaseStorageBackend):
+    """A file backend holding files in a dict (stands for petrel, http, ...: no local path exists)."""
+    files = {}
+
+    def __init__(self, **kwargs):
+        pass
+
+    def exists(self, filepath):
+        return str(filepath) in self.files
+
+    def isfile(self, filepath):
+        return self.exists(filepath)
+
+    def get(self, filepath):
+        return self.files[str(filepath)]
+
+    def get_text(self, filepath, encoding='utf-8'):
+        return self.get(filepath).decode(encoding)
+
+
+def test_existence_checks_go_through_the_file_backend(world):
+    from mmengine.fileio import register_backend
+
+    from ga2clip_mmaction.datasets.robust_video_dataset import file_problem
+    register_backend('ga2test_mem', MemoryBackend, force=True, prefixes='ga2testmem')
+    root, _ = world
+    MemoryBackend.files['ga2testmem://bucket/good.mp4'] = open(osp.join(root, 'good_0.mp4'), 'rb').read()
+    assert file_problem('ga2testmem://bucket/good.mp4') is None  # osp.exists would call it missing
+    assert file_problem('ga2testmem://bucket/gone.mp4') == 'file not found'
+    assert file_problem(osp.join(root, 'bad_empty.mp4')) == 'empty file (0 bytes)'  # local: size checked
