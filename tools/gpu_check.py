@@ -41,7 +41,7 @@ sys.path.insert(0, ROOT)
 #: the whole check stays under 8 minutes.
 BUDGETS = {'a': 110, 'b': 120, 'c': 60, 'd': 110}
 #: Budgets of the CPU dry run (smoke size).
-DRY_BUDGETS = {'a': 60, 'b': 60, 'c': 40, 'd': 60}
+DRY_BUDGETS = {'a': 60, 'b': 90, 'c': 60, 'd': 90}  # generous: a loaded 2-core CI machine
 PART_NAMES = {'a': 'GPU tests (pytest -m cuda)', 'b': 'benchmark (ViT-B/16, 32x224, batch 8, bf16)',
               'c': 'data loading (8 / 16 workers)', 'd': 'torch.compile vs eager'}
 #: (figure key, comparison, target, what it means); figures of docs/performance.md.
