@@ -29,7 +29,8 @@ def expand_prompt(prompt: torch.Tensor, batch: int, emulate_fp16_grad: bool = Fa
 def _is_plain_block(block: nn.Module) -> bool:
     """Whether ``block`` is an open_clip ``ResidualAttentionBlock`` with a fused-QKV self-attention."""
     attn = getattr(block, 'attn', None)
-    return (isinstance(attn, nn.MultiheadAttention) and attn.batch_first and attn._qkv_same_embed_dim
+    return (isinstance(attn, nn.MultiheadAttention) and attn.batch_first and attn.in_proj_weight is not None
+            and attn.kdim == attn.vdim == attn.embed_dim
             and attn.in_proj_bias is not None and attn.bias_k is None
             and not hasattr(block, 'ln_1_kv') and all(hasattr(block, n) for n in ('ln_1', 'ls_1', 'ln_2',
                                                                                   'mlp', 'ls_2')))
