@@ -46,7 +46,9 @@ setup(
     extras_require={
         'lite': [f'mmcv-lite{MMCV_RANGE}'],
         'full': [f'mmcv{MMCV_RANGE}'],
-        'tests': ['pytest>=7', 'hypothesis>=6.100'],  # hypothesis: fuzzed parsers
+        # hypothesis: fuzzed parsers; av: the data-path tests (tools/data/prepare_videos.py, KeyframePyAV*)
+        'tests': ['pytest>=7', 'hypothesis>=6.100', 'av>=12'],
+        'data': ['av>=12'],  # PyAV: prepare_videos, make_codec_corpus, KeyframePyAVInit/Decode
         'plots': ['matplotlib>=3.5'],
     },
     license='Apache-2.0',

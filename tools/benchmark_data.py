@@ -1,0 +1,172 @@
+"""Clips/s per core of the released 32-frame data pipelines: decoding backend x video source, one interleaved run.
+
+For every video, every source form (the original and each prepared copy), every backend (decord, MMAction2's
+default, and the keyframe-aware PyAV pair) and every pipeline (the released train and test pipelines of
+``configs/_base_/datasets/ga2clip_pipelines.py``), it runs the whole CPU pipeline on one clip and measures the
+process CPU time (decoder threads included, so "per core"). Runs are interleaved (round -> video -> source ->
+backend -> pipeline), and each (round, video) seeds numpy and ``random`` the same way for every source, backend and
+pipeline, so all of them decode the same sampled frame indices and draw the same augmentation.
+
+Example::
+
+    python tools/benchmark_data.py --videos corpus/*.mp4 corpus/*.webm \\
+        --prepared gop8=prepared_gop8 gop1=prepared_gop1 --rounds 3 --json out.json
+
+A prepared copy of ``V`` is ``DIR/<stem of V>.mp4`` (what ``tools/data/prepare_videos.py`` writes for a flat
+folder). It also prints the disk size of each form and the workers per GPU needed at ``--target`` clips/s.
+"""
+import argparse
+import copy
+import json
+import os.path as osp
+import random
+import sys
+import time
+from collections import defaultdict
+from typing import Dict, List, Optional, Sequence
+
+import numpy as np
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
+PIPELINES_FILE = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets', 'ga2clip_pipelines.py')
+#: Backend -> (init transform, decode transform) replacing DecordInit / DecordDecode.
+BACKENDS = {
+    'decord': (dict(type='DecordInit', num_threads=1), dict(type='DecordDecode')),
+    'pyav_keyframe': (dict(type='KeyframePyAVInit', num_threads=1), dict(type='KeyframePyAVDecode')),
+}
+PIPELINES = {'train': 'train_pipeline', 'test': 'test_pipeline'}
+
+
+def build_pipeline(name: str, backend: str):
+    """The released ``name`` pipeline (``'train'`` or ``'test'``) with ``backend``'s loading transforms.
+
+    Args:
+        name (str): Key of :data:`PIPELINES`.
+        backend (str): Key of :data:`BACKENDS`.
+
+    Returns:
+        mmengine.dataset.Compose: The pipeline.
+    """
+    from mmengine.config import Config
+    from mmengine.dataset import Compose
+    import ga2clip_mmaction  # noqa: F401 - registers the transforms
+    from mmaction.utils import register_all_modules
+    register_all_modules(init_default_scope=True)
+    steps = copy.deepcopy(Config.fromfile(PIPELINES_FILE)[PIPELINES[name]])
+    init, decode = BACKENDS[backend]
+    out = []
+    for step in steps:
+        step = dict(step)
+        if step['type'] == 'DecordInit':
+            step = dict(init)
+        elif step['type'] == 'DecordDecode':
+            step = dict(decode)
+        out.append(step)
+    return Compose(out)
+
+
+def prepared_path(video: str, folder: str) -> str:
+    """Prepared copy of ``video`` in ``folder``: ``folder/<stem>.mp4``."""
+    return osp.join(folder, osp.splitext(osp.basename(video))[0] + '.mp4')
+
+
+def run(videos: Sequence[str], prepared: Dict[str, str], rounds: int = 3, backends: Sequence[str] = tuple(BACKENDS),
+        pipelines: Sequence[str] = tuple(PIPELINES), target: float = 160.0) -> dict:
+    """Measure; returns the JSON-able result (see :func:`main` for its keys).
+
+    Args:
+        videos (Sequence[str]): Original videos.
+        prepared (dict[str, str]): Form name -> folder of prepared copies.
+        rounds (int): Interleaved rounds. Defaults to 3.
+        backends (Sequence[str]): Keys of :data:`BACKENDS`.
+        pipelines (Sequence[str]): Keys of :data:`PIPELINES`.
+        target (float): Clips/s one GPU consumes. Defaults to 160.
+
+    Returns:
+        dict: ``rows`` (source, backend, pipeline, clips, cpu_s, clips_per_s_per_core), ``disk_bytes`` per source,
+        ``prepared_over_original_clips_per_s`` (train pipeline, per backend and form), ``best`` and
+        ``workers_per_gpu``.
+    """
+    sources = {'original': {v: v for v in videos}}
+    for form, folder in prepared.items():
+        sources[form] = {v: prepared_path(v, folder) for v in videos}
+    built = {(b, p): build_pipeline(p, b) for b in backends for p in pipelines}
+    cpu = defaultdict(float)
+    clips = defaultdict(int)
+    indices = {}
+    for r in range(rounds):
+        for vi, video in enumerate(videos):
+            for source, paths in sources.items():
+                for backend in backends:
+                    for pipe in pipelines:
+                        seed = 1000 * r + vi
+                        np.random.seed(seed)
+                        random.seed(seed)
+                        data = dict(filename=paths[video], label=0, start_index=0, modality='RGB')
+                        start = time.process_time()
+                        inds = None
+                        for transform in built[(backend, pipe)].transforms:
+                            data = transform(data)
+                            if data is None:
+                                raise RuntimeError(f'{paths[video]}: {transform!r} returned None')
+                            if inds is None and 'imgs' in data:
+                                inds = np.asarray(data['frame_inds']).tolist()
+                        cpu[(source, backend, pipe)] += time.process_time() - start
+                        clips[(source, backend, pipe)] += 1
+                        # Same sampled indices for every source and backend: checked.
+                        if indices.setdefault((r, vi, pipe), inds) != inds:
+                            raise RuntimeError(f'frame indices differ for {paths[video]} ({backend}, {pipe})')
+            sys.stderr.write(f'\rround {r + 1}/{rounds}, video {vi + 1}/{len(videos)}')
+    sys.stderr.write('\n')
+    rows = []
+    for key in cpu:
+        source, backend, pipe = key
+        rows.append(dict(source=source, backend=backend, pipeline=pipe, clips=clips[key], cpu_s=round(cpu[key], 3),
+                         clips_per_s_per_core=round(clips[key] / max(cpu[key], 1e-9), 3)))
+    rate = {(r['source'], r['backend'], r['pipeline']): r['clips_per_s_per_core'] for r in rows}
+    ratios = {f'{form}/{backend}': round(rate[(form, backend, 'train')] / rate[('original', backend, 'train')], 3)
+              for form in prepared for backend in backends if 'train' in pipelines}
+    ratio_vs_decord = {f'{form}/{backend}': round(rate[(form, backend, 'train')] / rate[('original', 'decord',
+                                                                                         'train')], 3)
+                       for form in prepared for backend in backends if 'train' in pipelines and 'decord' in backends}
+    disk = {source: int(sum(osp.getsize(p) for p in paths.values())) for source, paths in sources.items()}
+    train_rows = [r for r in rows if r['pipeline'] == 'train'] or rows
+    best = max(train_rows, key=lambda r: r['clips_per_s_per_core'])
+    return dict(videos=list(videos), rounds=rounds, rows=rows, disk_bytes=disk,
+                prepared_over_original_clips_per_s=ratios,
+                prepared_over_original_decord_clips_per_s=ratio_vs_decord,
+                best=best, target_clips_per_s=target,
+                workers_per_gpu=round(target / best['clips_per_s_per_core'], 1))
+
+
+def main(argv: Optional[Sequence[str]] = None) -> None:
+    """Command line entry point."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('--videos', nargs='+', required=True, help='original videos')
+    parser.add_argument('--prepared', nargs='*', default=[], metavar='NAME=DIR',
+                        help='prepared forms: a name and the folder of prepared copies')
+    parser.add_argument('--rounds', type=int, default=3)
+    parser.add_argument('--backends', nargs='+', default=list(BACKENDS), choices=list(BACKENDS))
+    parser.add_argument('--pipelines', nargs='+', default=list(PIPELINES), choices=list(PIPELINES))
+    parser.add_argument('--target', type=float, default=160.0, help='clips/s one GPU consumes (default 160)')
+    parser.add_argument('--json', help='also write the result here')
+    args = parser.parse_args(argv)
+    prepared = dict(item.split('=', 1) for item in args.prepared)
+    result = run(args.videos, prepared, args.rounds, args.backends, args.pipelines, args.target)
+    print(f"{'source':<12}{'backend':<15}{'pipeline':<9}{'clips':>6}{'cpu s':>9}{'clips/s/core':>14}")
+    for r in sorted(result['rows'], key=lambda r: (r['pipeline'], r['source'], r['backend'])):
+        print(f"{r['source']:<12}{r['backend']:<15}{r['pipeline']:<9}{r['clips']:>6}{r['cpu_s']:>9.2f}"
+              f"{r['clips_per_s_per_core']:>14.2f}")
+    print('disk (bytes):', json.dumps(result['disk_bytes']))
+    print('prepared / original, train, same backend:', json.dumps(result['prepared_over_original_clips_per_s']))
+    print('prepared / original decord, train:', json.dumps(result['prepared_over_original_decord_clips_per_s']))
+    best = result['best']
+    print(f"best: {best['source']} + {best['backend']} ({best['pipeline']}) {best['clips_per_s_per_core']:.2f} "
+          f"clips/s/core -> {result['workers_per_gpu']} workers per GPU at {result['target_clips_per_s']:.0f} clips/s")
+    if args.json:
+        with open(args.json, 'w') as f:
+            json.dump(result, f, indent=1)
+
+
+if __name__ == '__main__':
+    main()

@@ -1,0 +1,215 @@
+"""Re-encode a video dataset for sparse frame sampling: smaller short side, short GOP, yuv420p H.264.
+
+Sparse sampling (32 frames spread over a clip) on a long-GOP video decodes almost every frame up to each sampled
+one. A short GOP (or all-intra, ``--gop 1``) bounds the frames decoded per sampled frame; a short side of 256
+(MMAction2's resized Kinetics) cuts the pixels per frame. Every frame is kept (same count, same order), so the
+frame indices a sampler draws mean the same frames as in the original; B-frames are off, so decoding order is
+presentation order.
+
+Example::
+
+    python tools/data/prepare_videos.py SRC DST --workers 8 --ann-file SRC/train_list.txt
+
+The tool is resumable: a finished output (written under a temporary name, then renamed) is skipped on the next
+run. Failures are printed and written to ``DST/failures.txt`` (``path<TAB>reason``). It writes
+``DST/<name of --ann-file>`` with the paths of the prepared files (labels kept), or ``DST/prepared_list.txt``
+(one prepared path per line) without ``--ann-file``.
+
+Needs PyAV (``pip install -e ".[data]"``).
+"""
+import argparse
+import os
+import os.path as osp
+import sys
+import time
+from fractions import Fraction
+from multiprocessing import Pool
+from typing import Dict, List, Optional, Sequence, Tuple
+
+#: File extensions taken as videos when SRC is a folder.
+VIDEO_EXTENSIONS = ('.mp4', '.avi', '.webm', '.mkv', '.mov', '.m4v', '.flv')
+
+
+def output_size(width: int, height: int, short_side: int) -> Tuple[int, int]:
+    """``(width, height)`` with the short side at most ``short_side`` (never upscaled), aspect kept, both even.
+
+    Args:
+        width (int): Source width.
+        height (int): Source height.
+        short_side (int): Wanted short side; ``0``, or a source short side already at most it, keeps the size
+            (rounded down to even).
+
+    Returns:
+        tuple[int, int]: The output width and height.
+    """
+    if short_side and min(width, height) > short_side:
+        if width <= height:
+            width, height = short_side, round(height * short_side / width)
+        else:
+            width, height = round(width * short_side / height), short_side
+    return max(2, width - width % 2), max(2, height - height % 2)
+
+
+def prepare_one(src: str, dst: str, short_side: int = 256, gop: int = 8, crf: int = 18,
+                preset: str = 'veryfast') -> int:
+    """Re-encode ``src`` to ``dst`` (H.264 yuv420p mp4, no B-frames, keyframe every ``gop`` frames).
+
+    Args:
+        src (str): Source video.
+        dst (str): Output path (``.mp4``); written as ``dst + '.part.mp4'`` then renamed.
+        short_side (int): Short side of the output; ``0`` keeps the size. Defaults to 256.
+        gop (int): Keyframe interval; ``1`` is all-intra. Defaults to 8.
+        crf (int): x264 constant rate factor (lower is better quality). Defaults to 18.
+        preset (str): x264 preset. Defaults to ``'veryfast'``.
+
+    Returns:
+        int: Number of frames written.
+
+    Raises:
+        ValueError: The source has no video stream or no frames.
+    """
+    import av
+    os.makedirs(osp.dirname(osp.abspath(dst)), exist_ok=True)
+    tmp = dst + '.part.mp4'
+    count = 0
+    with av.open(src) as source:
+        if not source.streams.video:
+            raise ValueError('no video stream')
+        in_stream = source.streams.video[0]
+        rate = in_stream.average_rate or in_stream.guessed_rate or Fraction(30)
+        with av.open(tmp, 'w') as out:
+            out_stream = None
+            for frame in source.decode(in_stream):
+                if out_stream is None:
+                    width, height = output_size(frame.width, frame.height, short_side)
+                    out_stream = out.add_stream('libx264', rate=Fraction(rate))
+                    out_stream.width, out_stream.height, out_stream.pix_fmt = width, height, 'yuv420p'
+                    out_stream.codec_context.gop_size = gop
+                    out_stream.options = {
+                        'crf': str(crf), 'preset': preset, 'bf': '0',
+                        'x264-params': f'keyint={gop}:min-keyint={gop}:scenecut=0:bframes=0'}
+                small = frame.reformat(width=width, height=height, format='yuv420p', interpolation='AREA')
+                small.pts = count
+                small.time_base = Fraction(1) / Fraction(rate)
+                out.mux(out_stream.encode(small))
+                count += 1
+            if out_stream is None:
+                raise ValueError('no video frames')
+            out.mux(out_stream.encode(None))
+    os.replace(tmp, dst)
+    return count
+
+
+def _task(job: Tuple[str, str, dict]) -> Tuple[str, Optional[str], int]:
+    """Pool worker: ``(src, reason or None, frames)``; never raises."""
+    src, dst, options = job
+    try:
+        return src, None, prepare_one(src, dst, **options)
+    except Exception as err:  # noqa: BLE001 - a failure is the file's, listed with its reason
+        part = dst + '.part.mp4'
+        if osp.exists(part):
+            os.remove(part)
+        text = str(err).strip().splitlines()
+        return src, f'{type(err).__name__}: {text[0] if text else ""}'.rstrip(': '), 0
+
+
+def destination(rel: str, dst_root: str) -> str:
+    """Prepared path of the source video at relative path ``rel``: same folders, extension ``.mp4``."""
+    return osp.join(dst_root, osp.splitext(rel)[0] + '.mp4')
+
+
+def _read_sources(src_root: str, ann_file: Optional[str]) -> Tuple[List[str], List[List[str]]]:
+    """Relative source paths and, with an annotation file, its split lines (path first)."""
+    if ann_file:
+        with open(ann_file) as f:
+            rows = [line.split() for line in f if line.strip()]
+        return [row[0] for row in rows], rows
+    rels = []
+    for folder, _, names in os.walk(src_root):
+        for name in names:
+            if name.lower().endswith(VIDEO_EXTENSIONS) and '.part.' not in name:
+                rels.append(osp.relpath(osp.join(folder, name), src_root))
+    return sorted(rels), []
+
+
+def prepare_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None, workers: int = 1,
+                    progress: bool = True, **options) -> Dict[str, object]:
+    """Prepare every video of ``src_root`` (or of ``ann_file``) into ``dst_root``; skip finished ones.
+
+    Args:
+        src_root (str): Source folder (annotation paths are relative to it).
+        dst_root (str): Output folder (same relative layout, ``.mp4``).
+        ann_file (str, optional): MMAction2 video list (``path label...`` per line); its prepared copy is
+            written to ``dst_root`` under the same name.
+        workers (int): Processes. Defaults to 1.
+        progress (bool): Print a progress line to stderr. Defaults to True.
+        **options: :func:`prepare_one` options (``short_side``, ``gop``, ``crf``, ``preset``).
+
+    Returns:
+        dict: ``done`` (newly prepared), ``skipped`` (already finished), ``failed`` (list of
+        ``(path, reason)``), ``ann_out`` (the written annotation file).
+    """
+    rels, rows = _read_sources(src_root, ann_file)
+    os.makedirs(dst_root, exist_ok=True)
+    jobs, skipped = [], 0
+    for rel in dict.fromkeys(rels):
+        dst = destination(rel, dst_root)
+        if osp.isfile(dst) and osp.getsize(dst) > 0:
+            skipped += 1
+        else:
+            jobs.append((osp.join(src_root, rel), dst, options))
+    failed: List[Tuple[str, str]] = []
+    done, start = 0, time.time()
+    with Pool(max(1, workers)) as pool:
+        for i, (src, reason, _) in enumerate(pool.imap_unordered(_task, jobs), 1):
+            if reason is None:
+                done += 1
+            else:
+                failed.append((src, reason))
+            if progress:
+                rate = i / max(time.time() - start, 1e-9)
+                sys.stderr.write(f'\r[{i}/{len(jobs)}] {rate:.2f} videos/s, {len(failed)} failed, '
+                                 f'{skipped} already done')
+    if progress:
+        sys.stderr.write('\n')
+    failures_path = osp.join(dst_root, 'failures.txt')
+    with open(failures_path, 'w') as f:
+        for src, reason in sorted(failed):
+            f.write(f'{src}\t{reason}\n')
+    bad = {osp.relpath(src, src_root) for src, _ in failed}
+    if ann_file:
+        ann_out = osp.join(dst_root, osp.basename(ann_file))
+        lines = [' '.join([osp.splitext(row[0])[0] + '.mp4'] + row[1:]) for row in rows if row[0] not in bad]
+    else:
+        ann_out = osp.join(dst_root, 'prepared_list.txt')
+        lines = [osp.splitext(rel)[0] + '.mp4' for rel in rels if rel not in bad]
+    if osp.abspath(ann_out) == osp.abspath(ann_file or ''):
+        raise ValueError(f'the annotation output {ann_out} would overwrite the input')
+    with open(ann_out, 'w') as f:
+        f.writelines(line + '\n' for line in lines)
+    return dict(done=done, skipped=skipped, failed=failed, ann_out=ann_out)
+
+
+def main(argv: Optional[Sequence[str]] = None) -> int:
+    """Command line entry point; exit status 1 when a video failed."""
+    parser = argparse.ArgumentParser(description=__doc__.split('\n')[0])
+    parser.add_argument('src', help='source folder')
+    parser.add_argument('dst', help='output folder')
+    parser.add_argument('--ann-file', help='MMAction2 video list (paths relative to SRC); default: every video')
+    parser.add_argument('--short-side', type=int, default=256, help='short side, 0 keeps it (default 256)')
+    parser.add_argument('--gop', type=int, default=8, help='keyframe interval, 1 = all-intra (default 8)')
+    parser.add_argument('--crf', type=int, default=18, help='x264 CRF (default 18)')
+    parser.add_argument('--preset', default='veryfast', help='x264 preset (default veryfast)')
+    parser.add_argument('--workers', type=int, default=os.cpu_count() or 1, help='processes (default: all cores)')
+    args = parser.parse_args(argv)
+    result = prepare_dataset(args.src, args.dst, args.ann_file, args.workers, short_side=args.short_side,
+                             gop=args.gop, crf=args.crf, preset=args.preset)
+    print(f"prepared {result['done']}, already done {result['skipped']}, failed {len(result['failed'])}; "
+          f"annotations: {result['ann_out']}")
+    for src, reason in result['failed']:
+        print(f'FAILED {src}: {reason}')
+    return 1 if result['failed'] else 0
+
+
+if __name__ == '__main__':
+    sys.exit(main())
