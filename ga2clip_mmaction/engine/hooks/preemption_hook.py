@@ -12,6 +12,7 @@ import torch
 from mmengine.dist import all_reduce, barrier, get_world_size, is_main_process
 from mmengine.hooks import CheckpointHook, Hook
 from mmengine.logging import print_log
+from mmengine.runner import EpochBasedTrainLoop
 from mmaction.registry import HOOKS
 
 from ...utils.checkpoint import atomic_write_text
@@ -144,7 +145,8 @@ class PreemptionHook(Hook):
         """After a resume from inside an epoch, leave out the batches of the epoch that were already trained."""
         loop = runner.train_loop
         loader = getattr(loop, 'dataloader', None)
-        if not hasattr(loop, 'max_epochs') or loader is None or getattr(loader, 'batch_sampler', None) is None:
+        if not isinstance(loop, EpochBasedTrainLoop) or loader is None or \
+                getattr(loader, 'batch_sampler', None) is None:  # IterBasedTrainLoop skips by itself
             return
         per_epoch = len(loader)
         done = runner.iter - runner.epoch * per_epoch
@@ -180,7 +182,8 @@ class PreemptionHook(Hook):
         if self._stop_at_epoch_end or (runner.iter + 1) % self.check_interval or not self._agreed(runner):
             return
         loader = getattr(runner.train_loop, 'dataloader', None)
-        if hasattr(runner.train_loop, 'max_epochs') and loader is not None and batch_idx + 1 >= len(loader):
+        if isinstance(runner.train_loop, EpochBasedTrainLoop) and loader is not None and \
+                batch_idx + 1 >= len(loader):
             self._stop_at_epoch_end = True
             return
         self._stop(runner, epoch=runner.epoch, done=runner.iter + 1)

@@ -26,13 +26,15 @@ DRIVER = '''
 import os, signal, sys
 sys.path.insert(0, {repo!r})
 at, sig = int(os.environ['SIG_AT_ITER']), getattr(signal, os.environ['SIG'])
-from mmengine.runner import EpochBasedTrainLoop
-run_iter = EpochBasedTrainLoop.run_iter
-def signalling_run_iter(self, idx, data_batch):
-    if self.runner.iter == at:
-        os.kill(os.getpid(), sig)
-    return run_iter(self, idx, data_batch)
-EpochBasedTrainLoop.run_iter = signalling_run_iter
+from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
+def signalling(run_iter):
+    def signalling_run_iter(self, *args, **kwargs):
+        if self.runner.iter == at:
+            os.kill(os.getpid(), sig)
+        return run_iter(self, *args, **kwargs)
+    return signalling_run_iter
+for loop in (EpochBasedTrainLoop, IterBasedTrainLoop):
+    loop.run_iter = signalling(loop.run_iter)
 import tools.train
 tools.train.main(sys.argv[1:])
 '''
@@ -106,6 +108,28 @@ def test_sigusr1_at_an_epoch_end_requeues_under_slurm_and_resume_is_bit_exact(wo
     runner = train.main([config, '--work-dir', work_dir, '--resume', 'auto'])
     assert (runner.epoch, runner.iter) == (EPOCHS, EPOCHS * ITERS)
     assert max_abs_diff(final_prompts(work_dir), uninterrupted) == 0.0
+
+
+ITER_LOOP = ("\ntrain_cfg = dict(type='IterBasedTrainLoop', max_iters=5, val_interval=1000)\n"
+             "param_scheduler = [dict(type='CosineAnnealingLR', T_max=5, by_epoch=False)]\n"
+             "default_hooks.update(checkpoint=dict(type='CheckpointHook', interval=5, by_epoch=False))\n"
+             "log_processor = dict(type='LogProcessor', window_size=1, by_epoch=False)\n")
+
+
+def test_sigterm_in_an_iteration_loop_resumes_bit_exact(tmp_path):
+    import tools.train as train
+    config = make_world(str(tmp_path / 'w'), num_train=4, extra=DECLARE + ITER_LOOP)
+    train.main([config, '--work-dir', str(tmp_path / 'A')])
+    work_dir = str(tmp_path / 'B')
+    proc, _ = preempted_run(tmp_path, config, work_dir, at=2, sig='SIGTERM')  # inside the 2nd pass over the data
+    assert proc.returncode == PREEMPTED_EXIT_CODE, proc.stderr[-3000:]
+    assert latest(work_dir) == osp.join(work_dir, 'iter_3.pth')
+    runner = train.main([config, '--work-dir', work_dir, '--resume'])
+    assert runner.iter == 5
+
+    def prompts(d):
+        return prompt_params(safe_torch_load(osp.join(d, 'iter_5.pth'), map_location='cpu')['state_dict'])
+    assert max_abs_diff(prompts(work_dir), prompts(str(tmp_path / 'A'))) == 0.0
 
 
 def test_hook_arguments_are_checked():
