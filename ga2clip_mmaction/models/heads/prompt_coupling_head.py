@@ -90,6 +90,7 @@ class PromptCouplingHead(BaseHead):
         self.placeholder = ' '.join(['X'] * self.prompt_learner.num_tokens)
         self._cache: Optional[Tuple[tuple, torch.Tensor]] = None
         self._frozen_cache: Dict[tuple, torch.Tensor] = {}
+        self._token_cache: Dict[tuple, torch.Tensor] = {}
         self.set_class_names(names)
         self.register_load_state_dict_post_hook(lambda module, incompatible: module.invalidate_cache())
 
@@ -158,8 +159,17 @@ class PromptCouplingHead(BaseHead):
             emulate_fp16_prompt_grads=self.emulate_fp16_prompt_grads)
 
     def encode_prompted(self, names: Sequence[str]) -> torch.Tensor:
-        """Text features of arbitrary names built into prompts like the classes (tuned model)."""
-        return self.encode_prompted_tokens(self.text.tokenize([self.class_prompt(n) for n in names]))
+        """Text features of arbitrary names built into prompts like the classes (tuned model).
+
+        The tokens of a name list are computed once (the kl/negative anchor term asks every step; tokenising in
+        the step would also break a ``torch.compile`` graph).
+        """
+        key = tuple(names)
+        tokens = self._token_cache.get(key)
+        if tokens is None or tokens.device != self.class_tokens.device:
+            tokens = self.text.tokenize([self.class_prompt(n) for n in names]).to(self.class_tokens.device)
+            self._token_cache = {key: tokens}
+        return self.encode_prompted_tokens(tokens)
 
     def _state_key(self) -> tuple:
         """Fingerprint of everything the class features depend on (in-place updates bump versions)."""
