@@ -4,6 +4,13 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
+try:
+    # Imported with the package, before decord is: decord bundles its own FFmpeg libraries, and PyAV loaded after
+    # them fails to open some encoders (libvpx-vp9: "Invalid argument"), seen with av 18.1 and decord 0.6.
+    import av  # noqa: F401
+except ImportError:  # the `data` extra is optional; KeyframeVideoReader says what to install
+    av = None
+
 
 class KeyframeVideoReader:
     """Random access by frame index (presentation order, as decord numbers frames) with PyAV.
@@ -23,7 +30,8 @@ class KeyframeVideoReader:
     """
 
     def __init__(self, filename: str, num_threads: int = 1) -> None:
-        import av
+        if av is None:
+            raise ImportError('KeyframeVideoReader needs PyAV: pip install -e ".[data]" (or pip install av)')
         self.filename = filename
         self.container = av.open(filename)
         if not self.container.streams.video:
