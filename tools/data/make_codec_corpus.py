@@ -30,12 +30,17 @@ CORPUS: Dict[str, tuple] = {
 
 
 def _texture(height: int, width: int, rng: np.random.Generator) -> np.ndarray:
-    """An RGB uint8 texture: multi-scale smoothed noise plus stripes (detail at every scale)."""
+    """An RGB uint8 texture: multi-scale smoothed noise plus stripes (detail at every scale).
+
+    Fine detail is in brightness only, colour varies at coarse scales: as in camera footage, whose chroma is
+    subsampled, so 4:2:0 storage does not by itself cost PSNR.
+    """
     import cv2
     acc = np.zeros((height, width, 3), np.float32)
-    for scale, weight in ((4, 0.45), (16, 0.35), (64, 0.2)):
-        small = rng.random((max(2, height // scale), max(2, width // scale), 3)).astype(np.float32)
-        acc += weight * cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC)
+    for scale, weight, channels in ((4, 0.45, 1), (16, 0.35, 3), (64, 0.2, 3)):
+        small = rng.random((max(2, height // scale), max(2, width // scale), channels)).astype(np.float32)
+        acc += weight * cv2.resize(small, (width, height), interpolation=cv2.INTER_CUBIC).reshape(
+            height, width, -1)
     yy, xx = np.mgrid[0:height, 0:width].astype(np.float32)
     acc += 0.15 * np.sin((xx + 0.5 * yy) / 7.0)[..., None]
     return np.clip(acc * 230.0, 0, 255).astype(np.uint8)
