@@ -32,6 +32,16 @@ EXPECTED = [
     ('METRICS', 'BaseNovelMetric', 'evaluation.metrics.base_novel_metric'),
     ('HOOKS', 'ClassNamesHook', 'engine.hooks.class_names_hook'),
     ('HOOKS', 'ClipVisualizationHook', 'engine.hooks.clip_visualization_hook'),
+    ('DATASETS', 'RobustVideoDataset', 'datasets.robust_video_dataset'),
+    ('DATA_SAMPLERS', 'SeededBatchSampler', 'datasets.samplers.seeded_batch_sampler'),
+    ('HOOKS', 'BadVideoHook', 'engine.hooks.bad_video_hook'),
+    ('HOOKS', 'ConfigCheckHook', 'engine.hooks.config_check_hook'),
+    ('HOOKS', 'InertAnchorHook', 'engine.hooks.inert_anchor_hook'),
+    ('HOOKS', 'PreemptionHook', 'engine.hooks.preemption_hook'),
+    ('HOOKS', 'ResumableRandomnessHook', 'engine.hooks.resumable_randomness_hook'),
+    ('HOOKS', 'SmallCheckpointHook', 'engine.hooks.small_checkpoint_hook'),
+    ('TRANSFORMS', 'KeyframePyAVInit', 'datasets.transforms.keyframe_pyav_init'),
+    ('TRANSFORMS', 'KeyframePyAVDecode', 'datasets.transforms.keyframe_pyav_decode'),
 ]
 
 
@@ -64,6 +74,11 @@ def test_every_registered_component_resolves_from_a_config_by_name():
         with DefaultScope.overwrite_default_scope('mmaction'):
             with root.switch_scope_and_registry(None) as registry:
                 assert registry.get(name) is cls, f'{reg_name}: {name}'
+
+
+def test_the_expected_list_is_every_registered_component():
+    """A lost registration (a module no longer imported) and an unlisted new one both fail here."""
+    assert set(registered_by_us()) == {(reg_name, name) for reg_name, name, _ in EXPECTED}
 
 
 @pytest.mark.parametrize('reg_name, name, module', EXPECTED)
