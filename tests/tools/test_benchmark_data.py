@@ -5,7 +5,7 @@ import json
 import av  # noqa: F401 - before decord (its bundled FFmpeg breaks PyAV's libvpx encoder otherwise)
 import pytest
 
-from tools.benchmark_data import main
+from tools.benchmark_data import build_pipeline, main
 from tools.data.make_codec_corpus import write_video
 from tools.data.prepare_videos import prepare_dataset
 
@@ -30,3 +30,10 @@ def test_benchmark_rows_ratios_and_workers(tmp_path, capsys):
     assert result['workers_per_gpu'] == pytest.approx(160 / best, abs=0.06)
     assert set(result['disk_bytes']) == {'original', 'g1'} and min(result['disk_bytes'].values()) > 0
     assert 'workers per GPU at 160 clips/s' in capsys.readouterr().out
+
+
+def test_decode_pipeline_is_the_train_pipeline_cut_after_decoding():
+    train = [type(t).__name__ for t in build_pipeline('train', 'pyav_keyframe').transforms]
+    decode = [type(t).__name__ for t in build_pipeline('decode', 'pyav_keyframe').transforms]
+    assert decode == ['KeyframePyAVInit', 'SegmentSample', 'KeyframePyAVDecode'] == train[:3]
+    assert [type(t).__name__ for t in build_pipeline('decode', 'decord').transforms][-1] == 'DecordDecode'
