@@ -123,7 +123,7 @@ def test_checkpoints_load_back(demo, monkeypatch):
     ckpt = module.latest_checkpoint(osp.join(work_dir, 'runs', 'ga2clip_s1_seed0'))
     state = safe_torch_load(ckpt, map_location='cpu')['state_dict']
     hard_prompt = torch.load(osp.join(workspace, module.HARD_PROMPT), weights_only=True)['hard_prompt']
-    stage1 = safe_torch_load(module.latest_checkpoint(osp.join(work_dir, 'stage1')),
+    stage1 = safe_torch_load(module.latest_checkpoint(osp.join(work_dir, 'runs', 'stage1')),
                              map_location='cpu')['state_dict']
     # the hard prompt is the stage-1 soft context, and the GA2 checkpoint carries it
     assert torch.equal(hard_prompt, stage1['cls_head.prompt_learner.ctx'])
