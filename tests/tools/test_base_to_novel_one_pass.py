@@ -55,6 +55,12 @@ def test_without_the_hook_the_metric_names_the_problem(tmp_path):
     config = write_config(str(tmp_path / 'b2n.py'), BASE, LABELS, extra=ONE_PASS.replace(
         'custom_hooks', 'unused_hooks'))
     checkpoint = write_checkpoint(config, str(tmp_path / 'ckpt.pth'))
-    # tools/test.py checks the labels against the class list before building anything (file:line)
-    with pytest.raises(ValueError, match=r'ann.txt:5: label 2 but model.cls_head.classnames has 2 classes'):
+    # this config declares no ConfigCheckHook: the metric itself says what is wrong
+    with pytest.raises(ValueError, match=r"Label 2 out of range for pred_score with 2 classes \(is the head's class "
+                       r'list the full `base \+ novel` list at test time\?\)'):
         _test_tool()([config, checkpoint, '--work-dir', str(tmp_path / 'wd')])
+    # with the hook our configs declare (default_hooks.config_check), the run stops before testing, at file:line
+    with open(config, 'a') as f:
+        f.write("\ndefault_hooks['config_check'] = dict(type='ConfigCheckHook')\n")
+    with pytest.raises(ValueError, match=r'ann.txt:5: label 2 but model.cls_head.classnames has 2 classes'):
+        _test_tool()([config, checkpoint, '--work-dir', str(tmp_path / 'wd2')])
