@@ -22,8 +22,8 @@ import torch  # noqa: E402
 from ga2clip_mmaction.models.clip_weights import read_clip_state_dict  # noqa: E402
 from ga2clip_mmaction.models.heads.text_prompt_learner import load_hard_prompt  # noqa: E402
 from ga2clip_mmaction.models.official_checkpoint import convert_official_state_dict  # noqa: E402
-from ga2clip_mmaction.utils.checkpoint import (  # noqa: E402
-    SmallCheckpointError, safe_torch_load, small_checkpoint_record)
+from ga2clip_mmaction.utils.checkpoint import safe_torch_load  # noqa: E402
+from ga2clip_mmaction.utils.small_checkpoint import SmallCheckpointError, small_checkpoint_record  # noqa: E402
 
 
 def read_official_state_dict(path: str) -> dict:

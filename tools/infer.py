@@ -84,8 +84,8 @@ def config_test_pipeline(cfg: Config) -> list:
 
 def is_small_checkpoint(checkpoint: dict) -> bool:
     """Whether a checkpoint holds only the trained parameters (read from its ``meta``, see
-    :func:`ga2clip_mmaction.utils.checkpoint.small_checkpoint_record`)."""
-    from ga2clip_mmaction.utils.checkpoint import small_checkpoint_record
+    :func:`ga2clip_mmaction.utils.small_checkpoint.small_checkpoint_record`)."""
+    from ga2clip_mmaction.utils.small_checkpoint import small_checkpoint_record
     return small_checkpoint_record(checkpoint) is not None
 
 
@@ -111,7 +111,8 @@ def build_model(cfg: Config, checkpoint: str, device: str):
     from mmengine.registry import init_default_scope
     from mmengine.runner import load_state_dict
 
-    from ga2clip_mmaction.utils.checkpoint import refill_small_checkpoint, safe_torch_load
+    from ga2clip_mmaction.utils.checkpoint import safe_torch_load
+    from ga2clip_mmaction.utils.small_checkpoint import refill_small_checkpoint
     if not osp.isfile(checkpoint):
         raise FileNotFoundError(f'Checkpoint not found: {checkpoint}')
     init_default_scope(cfg.get('default_scope', 'mmaction'))

@@ -129,7 +129,7 @@ def test_small_checkpoint_takes_the_config_clip_weights_and_checks_them(model_fi
     config, _, _ = model_files
     with DefaultScope.overwrite_default_scope('mmaction'):
         model = MODELS.build(Config.fromfile(config).model)
-    from ga2clip_mmaction.utils.checkpoint import shrink_checkpoint
+    from ga2clip_mmaction.utils.small_checkpoint import shrink_checkpoint
     small = tmp_path / 'small.pth'
     ckpt = dict(state_dict=model.state_dict(), meta=dict())
     assert shrink_checkpoint(model, ckpt)

@@ -6,7 +6,8 @@ import os.path as osp
 
 import pytest
 
-from ga2clip_mmaction.utils.checkpoint import SmallCheckpointError, safe_torch_load
+from ga2clip_mmaction.utils.checkpoint import safe_torch_load
+from ga2clip_mmaction.utils.small_checkpoint import SmallCheckpointError
 from tests.reliability.world import make_world
 
 EXTRA = "default_hooks['checkpoint'] = dict(type='SmallCheckpointHook', interval=1)\n"

@@ -4,8 +4,8 @@ import stat
 
 import pytest
 
-from ga2clip_mmaction.utils import checkpoint as ckpt_mod
-from ga2clip_mmaction.utils.checkpoint import atomic_torch_save, atomic_write_bytes, current_umask
+from ga2clip_mmaction.utils import atomic_write as ckpt_mod
+from ga2clip_mmaction.utils.atomic_write import atomic_torch_save, atomic_write_bytes, current_umask
 
 
 @pytest.mark.parametrize('umask', [0o022, 0o027, 0o077])

@@ -13,8 +13,8 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 import ga2clip_mmaction  # noqa: F401
-from ga2clip_mmaction.utils.checkpoint import (SMALL_META_KEY, SmallCheckpointError, declared_frozen_names,
-                                               refill_small_checkpoint, shrink_checkpoint, tensor_digest)
+from ga2clip_mmaction.utils.small_checkpoint import (SMALL_META_KEY, SmallCheckpointError, declared_frozen_names,
+                                                     refill_small_checkpoint, shrink_checkpoint, tensor_digest)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CLIP = dict(arch='GA2-Tiny-Random', weights=None)

@@ -15,7 +15,7 @@ from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop
 from mmaction.registry import HOOKS
 
-from ...utils.checkpoint import atomic_write_text
+from ...utils.atomic_write import atomic_write_text
 
 #: Exit status of a run that stopped on a preemption signal after saving (128 + SIGTERM, what a shell reports
 #: for a job ended by SIGTERM; ``tools/train.py`` and every rank exit with it).

@@ -10,7 +10,8 @@ from mmengine.hooks import checkpoint_hook as _checkpoint_hook_module
 from mmengine.model import is_model_wrapper
 from mmaction.registry import HOOKS
 
-from ...utils.checkpoint import atomic_write_text, shrink_checkpoint
+from ...utils.atomic_write import atomic_write_text
+from ...utils.small_checkpoint import shrink_checkpoint
 
 
 class _AtomicTextFile(io.StringIO):
@@ -57,11 +58,11 @@ class SmallCheckpointHook(CheckpointHook):
     :class:`~ga2clip_mmaction.models.GA2CLIPRecognizer`, or on a submodule, e.g.
     :class:`~ga2clip_mmaction.models.PromptedCLIPVision` inside a stock ``Recognizer3D``) is saved without it:
     ``meta['small_checkpoint']`` records the frozen names with the dtype, shape and digest of each tensor and a
-    fingerprint of all (:func:`~ga2clip_mmaction.utils.checkpoint.shrink_checkpoint`). Every load through
+    fingerprint of all (:func:`~ga2clip_mmaction.utils.small_checkpoint.shrink_checkpoint`). Every load through
     MMEngine (``--resume``, ``load_from``, ``tools/test.py``, ``mmengine.runner.load_checkpoint``) and
     ``tools/infer.py`` refills them from the model being loaded into, built from ``clip.weights``, and refuses
     it, naming the keys, when they are missing, renamed, cast or other weights
-    (:func:`~ga2clip_mmaction.utils.checkpoint.refill_small_checkpoint`). The optimizer, scheduler and
+    (:func:`~ga2clip_mmaction.utils.small_checkpoint.refill_small_checkpoint`). The optimizer, scheduler and
     message-hub states stay as MMEngine writes them. EMA state dicts (``EMAHook``) are shrunk the same way.
     Models that declare nothing are saved as they are.
 

@@ -80,7 +80,7 @@ class PromptedCLIPVision(BaseModule):
 
     def frozen_parameter_names(self) -> List[str]:
         """Declares the frozen part for small checkpoints (in any recognizer): the CLIP tower's frozen weights,
-        re-read from ``clip.weights`` at build (``ga2clip_mmaction.utils.checkpoint.declared_frozen_names``)."""
+        re-read from ``clip.weights`` at build (``ga2clip_mmaction.utils.small_checkpoint.declared_frozen_names``)."""
         return ['visual.' + n for n, p in self.visual.named_parameters() if not p.requires_grad]
 
     def init_weights(self) -> None:

@@ -12,7 +12,7 @@ from mmengine.logging import MessageHub
 
 import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.engine.hooks import SmallCheckpointHook
-from ga2clip_mmaction.utils.checkpoint import current_umask
+from ga2clip_mmaction.utils.atomic_write import current_umask
 
 
 class Runner:

@@ -14,7 +14,8 @@ import pytest
 import torch
 
 from ga2clip_mmaction.engine.hooks.preemption_hook import PREEMPTED_EXIT_CODE, PreemptionHook
-from ga2clip_mmaction.utils.checkpoint import current_umask, safe_torch_load
+from ga2clip_mmaction.utils.atomic_write import current_umask
+from ga2clip_mmaction.utils.checkpoint import safe_torch_load
 from tests.helpers.dist import free_port, run_commands
 from tests.reliability.world import latest, make_world, max_abs_diff, prompt_params
 

@@ -1,0 +1,271 @@
+"""Small checkpoints: the frozen weights left out, recorded in ``meta``, refilled from the model at every load.
+
+A module declares its frozen part with ``frozen_parameter_names()`` (:func:`declared_frozen_names`);
+:func:`shrink_checkpoint` (what ``SmallCheckpointHook`` calls before a save) drops those tensors and records their
+names, ``[dtype, shape, blake2b digest]`` and one fingerprint in ``meta['small_checkpoint']``;
+:func:`refill_small_checkpoint` checks the model being loaded into holds the same tensors and puts them back.
+Whether a checkpoint is small is read from that record only, never from ``requires_grad``.
+:func:`small_aware_loader` wraps MMEngine's ``_load_checkpoint_to_model`` so that every MMEngine load refills
+(:func:`ga2clip_mmaction.utils.checkpoint.install` applies it).
+"""
+import hashlib
+import re
+from typing import Any, Dict, List, Optional
+
+import torch
+
+from .tensor_cache import TensorCache
+
+#: ``checkpoint['meta']`` key of the record that makes a checkpoint small (see :func:`shrink_checkpoint`).
+SMALL_META_KEY = 'small_checkpoint'
+#: Version of the record's layout.
+SMALL_FORMAT = 1
+#: Method by which a module declares its frozen part: state-dict names relative to the module.
+FROZEN_DECLARATION = 'frozen_parameter_names'
+
+
+class SmallCheckpointError(RuntimeError):
+    """A small checkpoint cannot be completed from the model (missing, renamed, cast or other frozen weights)."""
+
+
+def declared_frozen_names(model: torch.nn.Module) -> List[str]:
+    """State-dict names of the frozen part that ``model`` (or its submodules) declare.
+
+    A module declares its frozen part with a method ``frozen_parameter_names()`` returning state-dict names
+    relative to itself (:class:`~ga2clip_mmaction.models.GA2CLIPRecognizer` for the whole model,
+    :class:`~ga2clip_mmaction.models.PromptedCLIPVision` for its CLIP tower inside any MMAction2 recognizer).
+    The outermost declaring module speaks for everything below it.
+
+    Args:
+        model (nn.Module): The model (unwrapped).
+
+    Returns:
+        list[str]: Names in ``model.state_dict()`` order; empty when nothing is declared (the model is then
+        saved in full).
+    """
+    names: List[str] = []
+    declared_prefixes: List[str] = []
+    for prefix, module in model.named_modules():
+        if any(prefix.startswith(p) for p in declared_prefixes):
+            continue
+        declare = getattr(module, FROZEN_DECLARATION, None)
+        if not callable(declare):
+            continue
+        base = prefix + '.' if prefix else ''
+        declared_prefixes.append(base)
+        names += [base + n for n in declare()]
+        if not prefix:
+            break
+    order = {k: i for i, k in enumerate(model.state_dict(keep_vars=True))}
+    unknown = [n for n in names if n not in order]
+    if unknown:
+        raise KeyError(f'declared frozen names that are not in the state dict: {unknown[:5]}')
+    return sorted(set(names), key=order.__getitem__)
+
+
+#: Digests of tensors already hashed, keyed by the tensor's id and valid under :class:`TensorCache`'s rule: a
+#: frozen weight is hashed once per process (at the first save, or at the first load) unless it changes.
+_DIGESTS = TensorCache(max_entries=None)
+
+
+def _blake2b(t: torch.Tensor) -> str:
+    """blake2b (128 bit, hex) of a detached tensor's dtype, shape and bytes."""
+    digest = hashlib.blake2b(digest_size=16)
+    digest.update(f'{t.dtype}:{tuple(t.shape)};'.encode())
+    if t.numel():
+        flat = t if t.device.type == 'cpu' else t.cpu()
+        flat = flat.contiguous().reshape(-1).view(torch.uint8)
+        digest.update(memoryview(flat.numpy()))
+    return digest.hexdigest()
+
+
+def tensor_digest(tensor: torch.Tensor) -> str:
+    """blake2b (128 bit, hex) of a tensor's dtype, shape and bytes, hashed from its own buffer.
+
+    A CPU tensor is hashed in place (a contiguous one is never copied); a tensor on another device is
+    copied to the host one at a time (never the whole model at once). Cached per tensor object until it
+    changes or moves (:mod:`~ga2clip_mmaction.utils.tensor_cache`).
+
+    Args:
+        tensor (Tensor): Any tensor (parameters and buffers alike).
+
+    Returns:
+        str: 32 hex digits.
+    """
+    return _DIGESTS.get(id(tensor), (tensor, ), lambda: _blake2b(tensor.detach()))
+
+
+
+def frozen_record(model: torch.nn.Module, names: Optional[List[str]] = None) -> Dict[str, Any]:
+    """The ``meta`` record of a small checkpoint of ``model``.
+
+    Args:
+        model (nn.Module): The model (unwrapped).
+        names (list[str], optional): Frozen names; :func:`declared_frozen_names` when None.
+
+    Returns:
+        dict: ``kind='small'``, ``format``, ``frozen`` (names), ``tensors`` (name -> ``[dtype, shape,
+        digest]``) and ``fingerprint`` (one digest of all of them).
+    """
+    names = declared_frozen_names(model) if names is None else list(names)
+    state = model.state_dict(keep_vars=True)
+    tensors = {n: [str(state[n].dtype), list(state[n].shape), tensor_digest(state[n])] for n in names}
+    total = hashlib.blake2b(digest_size=16)
+    for n in names:
+        total.update(f'{n}={tensors[n][2]};'.encode())
+    return dict(kind='small', format=SMALL_FORMAT, frozen=names, tensors=tensors, fingerprint=total.hexdigest())
+
+
+def small_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor], prefix: str = '',
+                     names: Optional[List[str]] = None) -> Dict[str, torch.Tensor]:
+    """Drop the declared frozen tensors of ``model`` from a state dict of it (same mapping type).
+
+    Args:
+        model (nn.Module): The model (unwrapped).
+        state (dict[str, Tensor]): ``model.state_dict()``, possibly with ``prefix`` on every key.
+        prefix (str): Key prefix (``'module.'`` in an EMA state dict). Defaults to ''.
+        names (list[str], optional): Frozen names; :func:`declared_frozen_names` when None.
+
+    Returns:
+        dict[str, Tensor]: The state dict without the frozen tensors.
+    """
+    frozen = {prefix + n for n in (declared_frozen_names(model) if names is None else names)}
+    small = type(state)((k, v) for k, v in state.items() if k not in frozen)
+    if hasattr(state, '_metadata'):
+        small._metadata = state._metadata
+    return small
+
+
+def shrink_checkpoint(model: torch.nn.Module, checkpoint: Dict[str, Any]) -> bool:
+    """Make ``checkpoint`` (as MMEngine is about to save it) small: drop the declared frozen tensors of
+    ``model`` from ``state_dict`` (and ``ema_state_dict``) and record them in ``meta['small_checkpoint']``.
+
+    Args:
+        model (nn.Module): The model (unwrapped).
+        checkpoint (dict): The checkpoint, changed in place.
+
+    Returns:
+        bool: Whether the checkpoint was shrunk (False when the model declares no frozen part).
+    """
+    names = declared_frozen_names(model)
+    if not names:
+        return False
+    checkpoint['state_dict'] = small_state_dict(model, checkpoint['state_dict'], names=names)
+    if 'ema_state_dict' in checkpoint:
+        checkpoint['ema_state_dict'] = small_state_dict(model, checkpoint['ema_state_dict'], 'module.', names)
+    checkpoint.setdefault('meta', {})[SMALL_META_KEY] = frozen_record(model, names)
+    return True
+
+
+def small_checkpoint_record(checkpoint: Any) -> Optional[Dict[str, Any]]:
+    """The small-checkpoint record of a loaded checkpoint, or None for a full one.
+
+    Raises:
+        SmallCheckpointError: The record is not one this version writes (an older small checkpoint).
+    """
+    meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
+    record = meta.get(SMALL_META_KEY) if isinstance(meta, dict) else None
+    if record is None or record is False:
+        return None
+    if not isinstance(record, dict) or record.get('kind') != 'small' or record.get('format') != SMALL_FORMAT:
+        raise SmallCheckpointError(
+            f'meta.{SMALL_META_KEY} of this checkpoint is {record!r:.80}, not a small-checkpoint record of format '
+            f'{SMALL_FORMAT}: it was written by an older version, which did not record its frozen weights. Load '
+            'it with that version and save a full checkpoint (default_hooks.checkpoint.full_checkpoint=True).')
+    return record
+
+
+def _strip(key: str, revise_keys) -> str:
+    for pattern, replacement in revise_keys:
+        key = re.sub(pattern, replacement, key)
+    return key
+
+
+def refill_small_checkpoint(model: torch.nn.Module, checkpoint: Any,
+                            revise_keys=((r'^module\.', ''),)) -> Any:
+    """Complete a small checkpoint with ``model``'s own frozen tensors, after checking they are the saved ones.
+
+    Whether the checkpoint is small is read from its ``meta`` only (never from ``requires_grad``). Every
+    frozen name it recorded must exist in ``model`` with the recorded dtype, shape and digest; the state dict
+    then gets the model's tensors under those names, so a strict load succeeds and a non-strict one cannot
+    leave them out. A full checkpoint is returned unchanged.
+
+    Args:
+        model (nn.Module): The model to load into (unwrapped).
+        checkpoint (dict): The loaded checkpoint (``state_dict`` changed in place).
+        revise_keys (sequence): MMEngine's key revisions of the load (to compare names). Defaults to
+            stripping ``module.``.
+
+    Returns:
+        dict: ``checkpoint``.
+
+    Raises:
+        SmallCheckpointError: Frozen weights the model does not have (with the keys, and the model's names of
+            renamed ones), cast to another dtype, of another shape, or other values (another ``clip.weights``).
+    """
+    record = small_checkpoint_record(checkpoint)
+    if record is None:
+        return checkpoint
+    state = checkpoint['state_dict']
+    present = {_strip(k, revise_keys) for k in state}
+    own = model.state_dict(keep_vars=True)
+    saved = record['tensors']
+    todo = [n for n in record['frozen'] if n not in present]
+    missing = [n for n in todo if n not in own]
+    if missing:
+        lost = set(missing)
+        by_digest = {tensor_digest(v): k for k, v in own.items() if k not in present and k not in saved}
+        renamed = {n: by_digest[saved[n][2]] for n in missing if saved[n][2] in by_digest}
+        hint = ''
+        if renamed:
+            pairs = ', '.join(f'{a} -> {b}' for a, b in list(renamed.items())[:5])
+            hint = (f' {len(renamed)} of them are in the model under another name (the same values): {pairs}; '
+                    'the model renamed these keys since the checkpoint was written: rename them back, or '
+                    'load a full checkpoint.')
+        raise SmallCheckpointError(
+            f'This small checkpoint left out {len(lost)} frozen weights that the model cannot refill, because it '
+            f'has no such keys: {sorted(lost)[:10]}{" ..." if len(lost) > 10 else ""}. A model without them '
+            f'would evaluate with missing weights.{hint}')
+    cast, reshaped, other = [], [], []
+    for n in todo:
+        dtype, shape, digest = saved[n]
+        t = own[n]
+        if str(t.dtype) != dtype:
+            cast.append(f'{n} ({dtype} saved, {t.dtype} in the model)')
+        elif list(t.shape) != list(shape):
+            reshaped.append(f'{n} ({tuple(shape)} saved, {tuple(t.shape)} in the model)')
+        elif tensor_digest(t) != digest:
+            other.append(n)
+    if cast:
+        raise SmallCheckpointError(
+            f'The frozen weights of this small checkpoint were saved in another dtype than the model holds them: '
+            f'{len(cast)} cast, e.g. {", ".join(cast[:3])}. The model was cast (.half(), .to(dtype)) before '
+            'loading: load the checkpoint first, then cast.')
+    if reshaped:
+        raise SmallCheckpointError(
+            f'The frozen weights of this small checkpoint have other shapes than the model\'s ({len(reshaped)}, e.g. '
+            f'{", ".join(reshaped[:3])}): the model is another architecture (clip.arch) than the one trained.')
+    if other:
+        raise SmallCheckpointError(
+            f'This small checkpoint holds only the trained parameters; its frozen weights had fingerprint '
+            f'{record["fingerprint"]}, but the model was built with other frozen weights ({len(other)} of '
+            f'{len(todo)} tensors differ, e.g. {other[0]}). Build the model with the `clip.weights` file it was '
+            'trained from, or load a full checkpoint (saved with default_hooks.checkpoint.full_checkpoint=True).')
+    for n in todo:
+        state[n] = own[n].detach()
+    return checkpoint
+
+
+def small_aware_loader(load_to_model):
+    """Wrap MMEngine's ``_load_checkpoint_to_model`` so every load refills (and checks) small checkpoints."""
+    if getattr(load_to_model, '_ga2clip_small_aware', False):
+        return load_to_model
+
+    def _load_checkpoint_to_model(model, checkpoint, strict=False, logger=None,
+                                  revise_keys=[(r'^module\.', '')]):  # noqa: B006 - MMEngine's signature
+        refill_small_checkpoint(model, checkpoint, revise_keys)
+        return load_to_model(model, checkpoint, strict, logger, revise_keys)
+
+    _load_checkpoint_to_model._ga2clip_small_aware = True
+    _load_checkpoint_to_model.__wrapped__ = load_to_model
+    return _load_checkpoint_to_model
