@@ -12,6 +12,7 @@
 _base_ = ['./ga2clip_b2n_demo_ivlp.py']
 
 model = dict(
+    type='ViLTCLIPRecognizer',
     prompt_mapping=dict(type='InterModalPromptMapping'),
     consistency_loss=dict(type='HandcraftedConsistencyLoss', mode='cos', loss_weight=8.0,
                           template='a video of a {}.'))

@@ -19,6 +19,7 @@ EXPECTED = [
     ('MODELS', 'InterModalPromptMapping', 'models.mappings.inter_modal_prompt_mapping'),
     ('MODELS', 'HandcraftedConsistencyLoss', 'models.losses.handcrafted_consistency_loss'),
     ('MODELS', 'GA2CLIPRecognizer', 'models.recognizers.ga2clip'),
+    ('MODELS', 'ViLTCLIPRecognizer', 'models.recognizers.vilt_clip'),
     ('MODELS', 'AnchorActionDataPreprocessor',
      'models.data_preprocessors.anchor_data_preprocessor'),
     ('MODELS', 'MeanTemporalPooling', 'models.necks.mean_temporal_pooling'),

@@ -44,6 +44,8 @@ import torch.nn.functional as F  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 from torch.utils.flop_counter import FlopCounterMode  # noqa: E402
 
+from ga2clip_mmaction.utils.small_checkpoint import small_state_dict  # noqa: E402
+
 #: bf16 dense peak (TFLOP/s) of known GPUs, by a substring of the device name.
 PEAK_BF16_TFLOPS = {'H200': 989.0, 'H100': 989.0, 'A100': 312.0, 'L40S': 362.0, 'A10': 125.0,
                     'L4': 121.0, '4090': 165.0, 'V100': 125.0}
@@ -320,7 +322,7 @@ def checkpoint_sizes(model) -> Dict[str, float]:
     optim.step()
     cpu = lambda sd: {k: v.cpu() for k, v in sd.items()}  # noqa: E731
     full = cpu(model.state_dict())
-    small = model.small_state_dict(full)
+    small = small_state_dict(model, full)
     out = {}
     with tempfile.TemporaryDirectory() as tmp:
         for name, obj in (('small_weights', {'state_dict': small}),

@@ -5,6 +5,7 @@
 # consistency loss towards the frozen CLIP features of "a video of a person doing <class>." (l2 of the normalised
 # features, weight 8.0: KgCoOp's weight for the same term; the abstract gives none).
 vilt_clip_model = dict(
+    type='ViLTCLIPRecognizer',
     cls_head=dict(coupling='none', hard_prompt=None),
     anchor_loss=None,
     prompt_mapping=dict(type='InterModalPromptMapping'),  # num_layers: all shared layers

@@ -7,6 +7,7 @@ from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
 
 from ...utils.io import resolve_class_names
+from ...utils.tensor_cache import TensorCache
 from ..clip_text import CLIPTextTower
 from ..clip_weights import build_clip
 from ..prompt_utils import autocast_off
@@ -24,11 +25,12 @@ class PromptCouplingHead(BaseHead):
     ``exp(logit_scale) * cos(video, class)``. CLIP's text weights (``self.text``) are frozen.
 
     In evaluation (grad disabled) the class features are cached (in float32) and recomputed only when the class
-    names, any prompt parameter/buffer or the autocast state changes; the cache is also dropped explicitly on
-    ``load_state_dict``, on every ``train()``/``eval()`` call (MMEngine's loops call ``eval()`` after
-    ``EMAHook`` swaps in the averaged parameters with ``.data.copy_``, which bumps no version counter) and by
-    :meth:`invalidate_cache`. Repeated test batches run the text tower once. Cosine logits are computed in
-    float32 also under autocast (``100 * cos`` in bf16 is quantised to ~0.2).
+    names, any prompt parameter/buffer, a trainable text weight or the autocast state changes (the rule of
+    :mod:`~ga2clip_mmaction.utils.tensor_cache`); the caches are also dropped explicitly on ``load_state_dict``,
+    on every ``train()``/``eval()`` call (MMEngine's loops call ``eval()`` after ``EMAHook`` swaps in the
+    averaged parameters with ``.data.copy_``, which bumps no version counter) and by :meth:`invalidate_cache`.
+    Repeated test batches run the text tower once. Cosine logits are computed in float32 also under autocast
+    (``100 * cos`` in bf16 is quantised to ~0.2).
 
     Args:
         classnames (str | Sequence[str]): Class names, or a class-name file (``id,name`` csv or one per line).
@@ -88,9 +90,9 @@ class PromptCouplingHead(BaseHead):
         self.emulate_fp16_prompt_grads = emulate_fp16_prompt_grads
         self.shard_text_across_ranks = shard_text_across_ranks
         self.placeholder = ' '.join(['X'] * self.prompt_learner.num_tokens)
-        self._cache: Optional[Tuple[tuple, torch.Tensor]] = None
-        self._frozen_cache: Dict[tuple, torch.Tensor] = {}
-        self._token_cache: Dict[tuple, torch.Tensor] = {}
+        self._cache = TensorCache()  # class features (eval)
+        self._frozen_cache = TensorCache(max_entries=4)  # frozen features: anchor and hand-crafted prompts
+        self._token_cache = TensorCache()  # tokens of encode_prompted's names
         self.set_class_names(names)
         self.register_load_state_dict_post_hook(lambda module, incompatible: module.invalidate_cache())
 
@@ -99,8 +101,8 @@ class PromptCouplingHead(BaseHead):
 
     def invalidate_cache(self) -> None:
         """Drop the cached class and frozen-prompt text features (recomputed on next use)."""
-        self._cache = None
-        self._frozen_cache = {}
+        self._cache.clear()
+        self._frozen_cache.clear()
 
     def train(self, mode: bool = True) -> 'PromptCouplingHead':
         """Switch train/eval mode and drop the feature caches (see the class docstring)."""
@@ -122,7 +124,7 @@ class PromptCouplingHead(BaseHead):
         self.num_classes = len(self.classnames)
         tokens = self.text.tokenize([self.class_prompt(n) for n in self.classnames])
         self.register_buffer('class_tokens', tokens, persistent=False)
-        self._cache = None
+        self._cache.clear()
 
     # ------------------------------------------------------------------ text features
     def prompt_embeddings(self, tokens: torch.Tensor) -> torch.Tensor:
@@ -164,22 +166,15 @@ class PromptCouplingHead(BaseHead):
         The tokens of a name list are computed once (the kl/negative anchor term asks every step; tokenising in
         the step would also break a ``torch.compile`` graph).
         """
-        key = tuple(names)
-        tokens = self._token_cache.get(key)
-        if tokens is None or tokens.device != self.class_tokens.device:
-            tokens = self.text.tokenize([self.class_prompt(n) for n in names]).to(self.class_tokens.device)
-            self._token_cache = {key: tokens}
+        device = self.class_tokens.device
+        tokens = self._token_cache.get((tuple(names), device), (), lambda: self.text.tokenize(
+            [self.class_prompt(n) for n in names]).to(device))
         return self.encode_prompted_tokens(tokens)
 
-    def _state_key(self) -> tuple:
-        """Fingerprint of everything the class features depend on (in-place updates bump versions)."""
-        tensors = list(self.prompt_learner.parameters()) + list(self.prompt_learner.buffers()) + \
-            [p for p in self.text.parameters() if p.requires_grad]
+    def _autocast_state(self) -> tuple:
+        """Whether autocast is on for the head's device, and its dtype (part of the text-feature cache keys)."""
         device = self.class_tokens.device.type
-        autocast = (torch.is_autocast_enabled(device), torch.get_autocast_dtype(device)) \
-            if torch.is_autocast_enabled(device) else (False, )
-        return (id(self.class_tokens), self.training, autocast) + tuple(
-            (id(t), t._version, t.device) for t in tensors)
+        return (True, torch.get_autocast_dtype(device)) if torch.is_autocast_enabled(device) else (False, )
 
     def class_features(self, shard: bool = False) -> torch.Tensor:
         """Class text features ``[C, D]`` (not normalised); cached while gradients are disabled.
@@ -191,20 +186,22 @@ class PromptCouplingHead(BaseHead):
                 Defaults to False.
         """
         if torch.is_grad_enabled():
-            self._cache = None
+            self._cache.clear()
             if shard and self.shard_text_across_ranks and sharding_active(self.num_classes):
                 return sharded_encode(self.encode_prompted_tokens, self.class_tokens)
             return self.encode_prompted_tokens(self.class_tokens)
-        key = self._state_key()
-        if self._cache is None or self._cache[0] != key:
-            self._cache = (key, self.encode_prompted_tokens(self.class_tokens).float())
-        return self._cache[1]
+        tensors = [self.class_tokens] + list(self.prompt_learner.parameters()) + \
+            list(self.prompt_learner.buffers()) + [p for p in self.text.parameters() if p.requires_grad]
+        return self._cache.get((self.training, self._autocast_state()), tensors,
+                               lambda: self.encode_prompted_tokens(self.class_tokens).float())
 
     def frozen_text_features(self, prompts: Sequence[str]) -> torch.Tensor:
         """Plain (prompt-free) CLIP text features ``[len(prompts), D]`` of prompt strings, no grad, cached.
 
-        Used for the anchor prompts; recomputed only if a text-tower weight changes (``freeze`` policies that
-        train the text tower) or the cache is invalidated.
+        The one place frozen text features are computed: the anchor prompts (:class:`AnchorLoss`) and
+        ViLT-CLIP's hand-crafted class prompts share it. Cached per prompt list and autocast state; recomputed
+        only if a text-tower weight changes (``freeze`` policies that train the text tower) or the cache is
+        invalidated.
 
         Args:
             prompts (Sequence[str]): Full prompt strings (e.g. ``'a video of a person else.'``).
@@ -212,11 +209,11 @@ class PromptCouplingHead(BaseHead):
         Returns:
             Tensor: float32, not normalised.
         """
-        key = (tuple(prompts), ) + tuple((id(p), p._version, p.device) for p in self.text.parameters())
-        if key not in self._frozen_cache:
+        def encode() -> torch.Tensor:
             with torch.no_grad():
-                self._frozen_cache = {key: self.text.encode_text(list(prompts)).float()}
-        return self._frozen_cache[key]
+                return self.text.encode_text(list(prompts)).float()
+
+        return self._frozen_cache.get((tuple(prompts), self._autocast_state()), self.text.parameters(), encode)
 
     def cosine(self, video_emb: torch.Tensor, text_feats: Optional[torch.Tensor] = None) -> torch.Tensor:
         """Unscaled cosine similarities ``[N, C]`` in float32 (also under autocast).

@@ -8,12 +8,13 @@ prompt ViLT-CLIP's abstract names):
 * ``l2``: ``mean_c ||t_c / |t_c| - f_c / |f_c| ||^2`` (the squared distance of the L2-normalised features,
   ``= 2 (1 - cos)``; KgCoOp's form).
 
-The result is multiplied by ``loss_weight``. Everything is computed in float32, also under autocast. The frozen
-features are encoded once without gradients (autocast off) and cached per class list; the cache is rebuilt when
-the class names, the template or a text-tower weight changes (the latter only with a trainable text tower).
-See docs/vilt_clip.md.
+The result is multiplied by ``loss_weight``. Everything is computed in float32, also under autocast. The loss
+takes tensors only: the frozen features are the head's
+(:meth:`~ga2clip_mmaction.models.heads.PromptCouplingHead.frozen_text_features` of :meth:`prompts`, encoded once
+without gradients, autocast off, and cached until the class names or a text-tower weight change), which
+:class:`~ga2clip_mmaction.models.recognizers.ViLTCLIPRecognizer` passes in. See docs/vilt_clip.md.
 """
-from typing import List, Optional, Sequence, Tuple
+from typing import List, Sequence
 
 import torch
 import torch.nn.functional as F
@@ -55,29 +56,10 @@ class HandcraftedConsistencyLoss(nn.Module):
         self.loss_weight = float(loss_weight)
         self.template = template
         self.underscore_to_space = bool(underscore_to_space)
-        self._cache: Optional[Tuple[tuple, torch.Tensor]] = None
 
     def prompts(self, classnames: Sequence[str]) -> List[str]:
         """Hand-crafted prompt strings of the classes."""
         return [self.template.format(n.replace('_', ' ') if self.underscore_to_space else n) for n in classnames]
-
-    def frozen_features(self, classnames: Sequence[str], text: nn.Module) -> torch.Tensor:
-        """Frozen CLIP text features ``[C, D]`` (float32) of the hand-crafted prompts, cached.
-
-        Args:
-            classnames (Sequence[str]): The training class names (the head's ``classnames``).
-            text (nn.Module): The text tower (:class:`CLIPTextTower`: ``encode_text`` and its weights).
-
-        Returns:
-            Tensor: float32, not normalised, no gradient.
-        """
-        key = (tuple(classnames), self.template, self.underscore_to_space) + tuple(
-            (id(p), p._version, p.device) for p in text.parameters())
-        if self._cache is None or self._cache[0] != key:
-            device = next(text.parameters()).device
-            with torch.no_grad(), autocast_off(device.type):
-                self._cache = (key, text.encode_text(self.prompts(classnames)).float())
-        return self._cache[1]
 
     def forward(self, tuned: torch.Tensor, frozen: torch.Tensor) -> torch.Tensor:
         """The weighted loss.

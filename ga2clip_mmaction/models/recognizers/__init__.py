@@ -1,4 +1,5 @@
 """Recognizers."""
 from .ga2clip import FREEZE_POLICIES, GA2CLIPRecognizer
+from .vilt_clip import ViLTCLIPRecognizer
 
-__all__ = ['GA2CLIPRecognizer', 'FREEZE_POLICIES']
+__all__ = ['GA2CLIPRecognizer', 'ViLTCLIPRecognizer', 'FREEZE_POLICIES']

@@ -6,14 +6,12 @@ import torch
 import torch.nn.functional as F
 from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
-from mmaction.utils import OptSampleList, SampleList
-from torch import nn
+from mmaction.utils import SampleList
 
-from ...registry import FREEZE_POLICIES, TEMPORAL_POOLINGS
+from ...registry import FREEZE_POLICIES
 from ..clip_weights import shared_clip_builds
-from ..mappings import build_prompt_mapping, text_layer_prompts
-from ..necks import TemporalTransformerPooling
 from . import freeze_policies  # noqa: F401  (registers the policies)
+from .pooling_builder import build_temporal_pooling
 
 #: ``test_cfg.precision`` values and their autocast dtypes.
 TEST_PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
@@ -41,11 +39,6 @@ class GA2CLIPRecognizer(BaseRecognizer):
         view_average (str): How the V test views of a sample are merged: ``'feature'`` (mean embedding,
             released), ``'score'`` (mean logits) or ``'prob'`` (mean softmax). Defaults to ``'feature'``.
         neck (dict, optional): Module applied to the pooled video embedding. Defaults to None.
-        prompt_mapping (dict, optional): Inter-modal prompt mapping (:class:`InterModalPromptMapping`,
-            ViLT-CLIP): offsets computed from the head's soft text prompts once per forward and added to the
-            backbone's vision prompts. Defaults to None (independent prompts).
-        consistency_loss (dict, optional): :class:`HandcraftedConsistencyLoss` config, logged as
-            ``loss_consistency`` (ViLT-CLIP). Defaults to None.
         train_cfg (dict, optional): Unused, for MMAction2 compatibility.
         test_cfg (dict, optional): ``max_testing_views`` (views per backbone pass at test time, MMAction2's
             key; default all at once) and ``precision`` (``'fp32'`` default, ``'bf16'`` or ``'fp16'``: the
@@ -55,6 +48,10 @@ class GA2CLIPRecognizer(BaseRecognizer):
     Shapes:
         - ``inputs``: ``[B, V, C, T, H, W]`` (``format_shape='NCTHW'``); ``anchor_inputs``: ``[A, V, C, T, H, W]``.
         - ``predict`` sets ``pred_score`` ``[C]`` (probabilities over the head's current class list).
+
+    Extension points (what :class:`~ga2clip_mmaction.models.recognizers.ViLTCLIPRecognizer` overrides):
+    :meth:`prompt_offsets` (offsets added to the backbone's vision prompts, once per forward) and
+    :meth:`extra_losses` (terms on the step's class text features, added after ``loss_cls``).
     """
 
     def __init__(self,
@@ -65,8 +62,6 @@ class GA2CLIPRecognizer(BaseRecognizer):
                  freeze: str = 'prompts',
                  view_average: str = 'feature',
                  neck: Optional[Dict] = None,
-                 prompt_mapping: Optional[Dict] = None,
-                 consistency_loss: Optional[Dict] = None,
                  train_cfg: Optional[Dict] = None,
                  test_cfg: Optional[Dict] = None,
                  data_preprocessor: Optional[Dict] = None) -> None:
@@ -87,7 +82,7 @@ class GA2CLIPRecognizer(BaseRecognizer):
         with shared_clip_builds():  # backbone and head take their towers from one CLIP build
             super().__init__(backbone=backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
                              test_cfg=test_cfg, data_preprocessor=data_preprocessor)
-        self.temporal_pooling = self._build_pooling(temporal_pooling)
+        self.temporal_pooling = build_temporal_pooling(temporal_pooling, self.backbone)
         self.anchor_loss = MODELS.build(anchor_loss) if anchor_loss is not None else None
         if self.anchor_loss is not None:
             self.anchor_loss.check_broadcast(self.cls_head.num_classes)
@@ -96,9 +91,6 @@ class GA2CLIPRecognizer(BaseRecognizer):
                 raise TypeError(f'anchor_loss.mode="{self.anchor_loss.mode}" needs a backbone that can run '
                                 f'without prompts (forward(x, prompts=False)); '
                                 f'{type(self.backbone).__name__} cannot')
-        self.prompt_mapping = build_prompt_mapping(prompt_mapping, self.backbone, self.cls_head) \
-            if prompt_mapping is not None else None
-        self.consistency_loss = MODELS.build(consistency_loss) if consistency_loss is not None else None
         self.freeze = freeze
         self.view_average = view_average
         if view_average != 'feature':
@@ -111,19 +103,6 @@ class GA2CLIPRecognizer(BaseRecognizer):
 
         The run's one anchor decision: ``InertAnchorHook`` applies it to the batch sampler and logs it."""
         return self.anchor_loss is not None and self.anchor_loss.skipped
-
-    def _build_pooling(self, cfg: Union[str, Dict]) -> nn.Module:
-        """Build the temporal pooling from a ``TEMPORAL_POOLINGS`` name or a MODELS config."""
-        cfg = dict(type=cfg) if isinstance(cfg, str) else dict(cfg)
-        cls = TEMPORAL_POOLINGS.get(cfg['type']) if isinstance(cfg.get('type'), str) else cfg.get('type')
-        if cls is None:
-            raise ValueError(f'model.temporal_pooling: unknown type {cfg["type"]!r}; choose from '
-                             f'{sorted(TEMPORAL_POOLINGS.module_dict)} or a MODELS type')
-        if isinstance(cls, type) and issubclass(cls, TemporalTransformerPooling) and 'embed_dim' not in cfg:
-            if not hasattr(self.backbone, 'embed_dim'):
-                raise KeyError('model.temporal_pooling.embed_dim is required for this backbone')
-            cfg['embed_dim'] = self.backbone.embed_dim
-        return TEMPORAL_POOLINGS.build(cfg)
 
     def apply_freeze_policy(self) -> None:
         """Apply the ``FREEZE_POLICIES`` entry ``self.freeze`` to the CLIP towers; prompts and coupling stay
@@ -171,10 +150,9 @@ class GA2CLIPRecognizer(BaseRecognizer):
         return emb.view(b, v, -1)
 
     def prompt_offsets(self) -> Optional[List[torch.Tensor]]:
-        """Per-layer vision-prompt offsets of the inter-modal prompt mapping (None without one)."""
-        if self.prompt_mapping is None:
-            return None
-        return self.prompt_mapping(text_layer_prompts(self.cls_head.prompt_learner))
+        """Per-layer offsets added to the backbone's vision prompts, computed once per forward (extension
+        point). None: the backbone's own prompts."""
+        return None
 
     def _embed_chunk(self, x: torch.Tensor, prompts: bool,
                      offsets: Optional[List[torch.Tensor]] = None) -> torch.Tensor:
@@ -211,8 +189,8 @@ class GA2CLIPRecognizer(BaseRecognizer):
             anchor_inputs (Tensor, optional): ``[A, V, C, T, H, W]`` anchor clips.
 
         Returns:
-            dict[str, Tensor]: ``loss_cls``, top-k accuracies, with anchors ``loss_anchor`` (kl/negative) and
-            with ``consistency_loss`` ``loss_consistency``.
+            dict[str, Tensor]: ``loss_cls``, top-k accuracies, with anchors ``loss_anchor`` (kl/negative), then
+            the :meth:`extra_losses`.
         """
         head = self.cls_head
         use_anchor = self.anchor_loss is not None and not self.anchor_term_skipped
@@ -229,10 +207,19 @@ class GA2CLIPRecognizer(BaseRecognizer):
         if use_anchor:
             losses, cos = self._anchor_term(anchors, anchor_inputs, text_feats, cos)
         losses.update(head.loss_by_feat(head.logit_scale * cos, data_samples))
-        if self.consistency_loss is not None:
-            frozen = self.consistency_loss.frozen_features(head.classnames, head.text)
-            losses['loss_consistency'] = self.consistency_loss(text_feats, frozen)
+        losses.update(self.extra_losses(text_feats))
         return losses
+
+    def extra_losses(self, text_feats: torch.Tensor) -> Dict[str, torch.Tensor]:
+        """Terms on the class text features of a training step, added after ``loss_cls`` (extension point).
+
+        Args:
+            text_feats (Tensor): ``[C, D]`` the class features the step's logits use (gradients flow).
+
+        Returns:
+            dict[str, Tensor]: None here.
+        """
+        return {}
 
     def _anchor_term(self, anchors: torch.Tensor, anchor_inputs: torch.Tensor, text_feats: torch.Tensor,
                      cos: torch.Tensor) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
@@ -298,25 +285,12 @@ class GA2CLIPRecognizer(BaseRecognizer):
         """``mode='tensor'``: logits ``[B, C]`` of the view-averaged embeddings."""
         return self.cls_head(self.embed(inputs).mean(dim=1))
 
-    def trainable_parameter_count(self) -> int:
-        """Number of parameters that receive gradients."""
-        return sum(p.numel() for p in self.parameters() if p.requires_grad)
-
     # ------------------------------------------------------------------ small checkpoints
     def frozen_parameter_names(self) -> List[str]:
         """Declares the frozen part for small checkpoints: the state-dict names of the parameters the freeze
         policy froze (the CLIP weights, re-read from ``clip.weights``). Small checkpoints leave them out and
-        record them in their ``meta`` (:func:`ga2clip_mmaction.utils.checkpoint.shrink_checkpoint`)."""
+        record them in their ``meta`` (:func:`ga2clip_mmaction.utils.small_checkpoint.shrink_checkpoint`)."""
         return [name for name, p in self.named_parameters() if not p.requires_grad]
-
-    def small_state_dict(self, state: Dict[str, torch.Tensor], prefix: str = '') -> Dict[str, torch.Tensor]:
-        """``state`` without the frozen parameters (:func:`ga2clip_mmaction.utils.checkpoint.small_state_dict`).
-
-        A state dict alone does not say it is small: a loadable small checkpoint also needs the ``meta`` record
-        of :func:`~ga2clip_mmaction.utils.checkpoint.shrink_checkpoint`, which ``SmallCheckpointHook`` writes.
-        """
-        from ...utils.checkpoint import small_state_dict
-        return small_state_dict(self, state, prefix)
 
 
 __all__: Sequence[str] = ['GA2CLIPRecognizer', 'FREEZE_POLICIES']

@@ -176,7 +176,7 @@ def _ddp_modes(rank: int, world_size: int) -> dict:
                    data_preprocessor=dict(type='AnchorActionDataPreprocessor', mean=[127.5] * 3, std=[64.0] * 3,
                                           format_shape='NCTHW'))
         if anchor == 'vilt':
-            cfg.update(prompt_mapping=dict(type='InterModalPromptMapping'),
+            cfg.update(type='ViLTCLIPRecognizer', prompt_mapping=dict(type='InterModalPromptMapping'),
                        consistency_loss=dict(type='HandcraftedConsistencyLoss', loss_weight=8.0,
                                              template='a video of a {}.'))
             anchor = None

@@ -17,7 +17,8 @@ PREPROCESSOR = dict(type='ActionDataPreprocessor', mean=[127.5] * 3, std=[64.0] 
 
 
 def vilt(build_model, coupling='none', ckpt=False, **overrides):
-    """A tiny recognizer with 4 prompt tokens on both sides (text depth 2, vision depth 2)."""
+    """A tiny ViLTCLIPRecognizer with 4 prompt tokens on both sides (text depth 2, vision depth 2)."""
+    overrides.setdefault('type', 'ViLTCLIPRecognizer')
     backbone = dict(type='PromptedCLIPVision', clip=dict(arch='GA2-Tiny-Random', weights=None), vision_ctx=4,
                     vision_depth=2, grad_checkpointing=ckpt)
     head = dict(type='PromptCouplingHead', clip=dict(arch='GA2-Tiny-Random', weights=None),
@@ -36,7 +37,7 @@ def step(model, samples, clips, lr=0.5):
 
 
 def test_zero_init_mapping_is_ivlp_exactly(build_model, samples, make_clips):
-    ivlp, mapped = vilt(build_model), vilt(build_model, prompt_mapping=MAPPING)
+    ivlp, mapped = vilt(build_model, type='GA2CLIPRecognizer'), vilt(build_model, prompt_mapping=MAPPING)
     x = make_clips(2, views=2)
     assert all(torch.equal(o, torch.zeros_like(o)) for o in mapped.prompt_offsets())
     with torch.no_grad():
@@ -71,7 +72,7 @@ def test_a_step_moves_the_vision_prompts_and_text_prompts_get_video_gradients(bu
 
 def test_mapping_needs_equal_token_counts(build_model):
     with pytest.raises(ValueError, match=r'cls_head.language_ctx \(4\) must equal backbone.vision_ctx \(3\)'):
-        build_model(prompt_mapping=MAPPING)  # conftest's tiny model: vision_ctx=3, language_ctx=4
+        build_model(type='ViLTCLIPRecognizer', prompt_mapping=MAPPING)  # conftest's tiny model: 3 vs 4 tokens
     with pytest.raises(ValueError, match=r'prompt_mapping.num_layers must be in \[1, 2\].*got 3'):
         vilt(build_model, prompt_mapping=dict(MAPPING, num_layers=3))
 
@@ -81,8 +82,9 @@ def test_mapping_trains_under_every_freeze_policy_and_is_in_small_checkpoints(bu
     model = vilt(build_model, prompt_mapping=MAPPING, freeze=freeze)
     assert all(p.requires_grad for p in model.prompt_mapping.parameters())
     if freeze == 'prompts':
-        from ga2clip_mmaction.utils.checkpoint import refill_small_checkpoint, shrink_checkpoint
-        small = model.small_state_dict(model.state_dict())
+        from ga2clip_mmaction.utils.small_checkpoint import (refill_small_checkpoint, shrink_checkpoint,
+                                                             small_state_dict)
+        small = small_state_dict(model, model.state_dict())
         assert {'prompt_mapping.weight', 'prompt_mapping.bias'} <= set(small)
         assert not any(k.startswith('cls_head.text.') for k in small)
         with torch.no_grad():
@@ -119,10 +121,31 @@ def test_consistency_loss_is_logged_and_matches_a_hand_computation(build_model, 
     expected = 2.0 * (1 - torch.nn.functional.cosine_similarity(tuned, frozen, dim=-1)).mean()
     torch.testing.assert_close(losses['loss_consistency'].detach(), expected)
     head.set_class_names(['swim', 'eat'])  # class list changed: the frozen features follow
-    frozen_new = model.consistency_loss.frozen_features(head.classnames, head.text)
+    frozen_new = model.handcrafted_features()
     assert frozen_new.shape[0] == 2
     torch.testing.assert_close(frozen_new, head.text.encode_text(['a video of a person doing swim.',
                                                                    'a video of a person doing eat.']))
+
+
+def test_hand_crafted_and_anchor_features_are_computed_once_by_the_head(build_model, samples, make_clips):
+    anchors = dict(type='AnchorLoss', mode='negative', anchor_names=['else', 'something'])
+    model = vilt(build_model, consistency_loss=CONSISTENCY, anchor_loss=anchors).train()
+    head, calls = model.cls_head, []
+    encode = head.text.encode_text
+    head.text.encode_text = lambda prompts: calls.append(list(prompts)) or encode(prompts)
+    for _ in range(3):
+        model.loss(make_clips(2), samples([0, 2]), anchor_inputs=make_clips(1, seed=7))
+    hand = [f'a video of a person doing {n.replace("_", " ")}.' for n in CLASSES]
+    assert sorted(calls) == sorted([model.anchor_loss.prompts, hand])  # each prompt list once in three steps
+    assert model.handcrafted_features() is head.frozen_text_features(hand)  # one cache, the head's
+    head.set_class_names(['swim', 'eat'])  # class names changed: recomputed
+    model.handcrafted_features()
+    assert calls[-1] == ['a video of a person doing swim.', 'a video of a person doing eat.']
+    assert model.handcrafted_features() is model.handcrafted_features() and len(calls) == 3
+    with torch.no_grad():
+        head.text.token_embedding.weight.mul_(2.0)  # a trainable text tower moved: recomputed
+    model.handcrafted_features()
+    assert len(calls) == 4
 
 
 def test_bf16_autocast_train_step(build_model, samples):
