@@ -122,14 +122,14 @@ def test_class_feature_cache_under_a_compiled_predict():
     samples = lambda: [ActionDataSample() for _ in range(2)]  # noqa: E731
     with torch.no_grad():
         expected = torch.stack([s.pred_score for s in model.predict(x, samples())])
-        model.cls_head._cache = None
+        model.cls_head.invalidate_cache()
         torch._dynamo.reset()
         predict = torch.compile(model.predict, backend='eager')
         first = torch.stack([s.pred_score for s in predict(x, samples())])
-        cached = model.cls_head._cache
-        assert cached is not None  # the compiled call filled the cache ...
+        cached = model.cls_head._cache.values()
+        assert cached  # the compiled call filled the cache ...
         second = torch.stack([s.pred_score for s in predict(x, samples())])
-        assert model.cls_head._cache[1] is cached[1]  # ... and the next one used it
+        assert model.cls_head._cache.values()[0] is cached[0]  # ... and the next one used it
         model.cls_head.set_class_names(['a', 'b', 'c', 'd', 'e'])
         switched = torch.stack([s.pred_score for s in predict(x, samples())])
     torch.testing.assert_close(first, expected, rtol=0, atol=ATOL)
