@@ -8,7 +8,7 @@ independent parameters (ViLT-CLIP's "independent" prompts); the mapping only cou
 Weights and biases start at zero, so at initialisation the model is exactly IVLP. See docs/vilt_clip.md.
 
 The mapping takes tensors only; :func:`text_layer_prompts` reads them from a prompt learner and
-:func:`build_prompt_mapping` fills the sizes from a backbone and head (what :class:`GA2CLIPRecognizer` does).
+:func:`build_prompt_mapping` fills the sizes from a backbone and head (what :class:`ViLTCLIPRecognizer` does).
 """
 from typing import Dict, List, Optional, Sequence
 
