@@ -112,3 +112,28 @@ def test_test_amp_and_show_flags(toy_recognizer_config, tmp_path):
                                                    wait_time=2, out_dir=str(tmp_path / 'vis'), interval=5)
     plain = build_test_config(build_test_parser().parse_args([toy_recognizer_config, str(ckpt)]))
     assert 'fp16' not in plain.test_cfg and 'visualization' not in plain.default_hooks
+
+
+def test_plain_config_skips_yapf_in_every_config_text(toy_recognizer_config, tmp_path, monkeypatch):
+    """``--plain-config``: the texts MMEngine writes (log, dumped config, checkpoint meta: ``pretty_text`` of the
+    Runner's deep copy) never call yapf, are valid Python and hold the merged options; without it yapf runs."""
+    import copy
+
+    import mmengine.config.config as mm_config
+    from mmengine.config import Config
+
+    calls = []
+    yapf = mm_config.FormatCode
+    monkeypatch.setattr(mm_config, 'FormatCode', lambda *a, **k: calls.append(1) or yapf(*a, **k))
+    ckpt = tmp_path / 'epoch_1.pth'
+    ckpt.write_bytes(b'')
+    opts = ['--cfg-options', 'train_cfg.max_epochs=5']
+    for cfg in (train_cfg(toy_recognizer_config, '--plain-config', *opts),
+                build_test_config(build_test_parser().parse_args([toy_recognizer_config, str(ckpt),
+                                                                   '--plain-config', *opts]))):
+        text = copy.deepcopy(cfg).pretty_text
+        assert not calls
+        assert Config.fromstring(text, '.py').to_dict() == cfg.to_dict() and cfg.train_cfg.max_epochs == 5
+        assert cfg.filename == toy_recognizer_config
+    train_cfg(toy_recognizer_config, *opts).pretty_text
+    assert calls
