@@ -7,24 +7,6 @@ from scipy import stats
 from .aggregate import mean_std
 
 
-def t_quantile_975(df: int) -> float:
-    """The 0.975 quantile of Student's t with ``df`` degrees of freedom (a two-sided 95 % interval), from
-    :func:`scipy.stats.t.ppf`.
-
-    Args:
-        df (int): Degrees of freedom, ``>= 1``.
-
-    Returns:
-        float: The quantile, e.g. 4.303 for ``df=2``.
-
-    Raises:
-        ValueError: ``df`` is not an integer >= 1.
-    """
-    if isinstance(df, bool) or not isinstance(df, int) or df < 1:
-        raise ValueError(f't_quantile_975: df must be an int >= 1, got {df!r}')
-    return float(stats.t.ppf(0.975, df))
-
-
 def paired_difference(a: Sequence[float], b: Sequence[float]) -> Dict[str, object]:
     """Mean of the paired differences ``a_i - b_i`` with its 95 % t interval.
 
@@ -51,6 +33,6 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Dict[str, objec
     low: Optional[float] = None
     high: Optional[float] = None
     if std is not None:
-        half = t_quantile_975(len(values) - 1) * std / math.sqrt(len(values))
+        half = float(stats.t.ppf(0.975, len(values) - 1)) * std / math.sqrt(len(values))
         low, high = mean - half, mean + half
     return dict(mean=mean, std=std, n=len(values), ci_low=low, ci_high=high, values=values)

@@ -3,47 +3,32 @@ import math
 import statistics
 
 import pytest
+from scipy import stats
 
-from ga2clip_mmaction.evaluation import paired_difference, t_quantile_975
-
-
-@pytest.mark.parametrize('df, expected', [(1, 12.706), (2, 4.303), (5, 2.571), (10, 2.228),
-                                          (30, 2.042), (40, 2.021), (60, 2.000), (120, 1.980)])
-def test_t_quantile_matches_the_textbook_table(df, expected):
-    assert t_quantile_975(df) == pytest.approx(expected, abs=6e-4)
-
-
-def test_t_quantile_df2_matches_its_closed_form():
-    # df = 2: t_p = (2p - 1) / sqrt(2 p (1 - p))
-    assert t_quantile_975(2) == pytest.approx(0.95 / math.sqrt(2 * 0.975 * 0.025), rel=1e-12)
-
-
-def test_t_quantile_tends_to_the_normal_and_decreases():
-    values = [t_quantile_975(df) for df in range(1, 200)]
-    assert all(a > b for a, b in zip(values, values[1:]))
-    assert t_quantile_975(10**6) == pytest.approx(1.95996, abs=1e-4)
-
-
-@pytest.mark.parametrize('df', [0, -1, 2.5, True])
-def test_t_quantile_rejects_bad_df(df):
-    with pytest.raises(ValueError, match='df must be an int >= 1'):
-        t_quantile_975(df)
+from ga2clip_mmaction.evaluation import paired_difference
 
 
 def test_paired_difference_against_a_hand_computation():
     a, b = [0.75, 0.80, 0.71], [0.70, 0.72, 0.70]
     got = paired_difference(a, b)
     diffs = [0.05, 0.08, 0.01]
-    sd = statistics.stdev(diffs)
-    half = (2 * 0.975 - 1) / math.sqrt(2 * 0.975 * 0.025) * sd / math.sqrt(3)  # t(df=2) quantile, closed form
+    mean, sd = statistics.mean(diffs), statistics.stdev(diffs)  # 0.046667, 0.035119
+    # df = 2 has a closed form: t_p = (2p - 1) / sqrt(2 p (1 - p)) = 4.3027 at p = 0.975
+    half = (2 * 0.975 - 1) / math.sqrt(2 * 0.975 * 0.025) * sd / math.sqrt(3)
     assert got['n'] == 3
     assert got['values'] == pytest.approx(diffs)
-    assert got['mean'] == pytest.approx(statistics.mean(diffs))
+    assert got['mean'] == pytest.approx(mean)
     assert got['std'] == pytest.approx(sd)
-    assert got['ci_low'] == pytest.approx(statistics.mean(diffs) - half)
-    assert got['ci_high'] == pytest.approx(statistics.mean(diffs) + half)
-    # the interval of the pairs is narrower than the one from the unpaired spreads here
-    assert got['ci_low'] > -0.05
+    assert (got['ci_low'], got['ci_high']) == pytest.approx((mean - half, mean + half), rel=1e-9)
+    assert (got['ci_low'], got['ci_high']) == pytest.approx((-0.040573, 0.133907), abs=1e-6)
+
+
+@pytest.mark.parametrize('diffs', [[1.0, 3.0], [2.0, -1.0, 3.5, 0.5, 1.0], [0.1 * k for k in range(12)]])
+def test_interval_is_scipys_t_interval(diffs):
+    """What a user reads (the interval of the differences) equals scipy's t interval of that sample."""
+    got = paired_difference([d + 10.0 for d in diffs], [10.0] * len(diffs))
+    low, high = stats.t.interval(0.95, len(diffs) - 1, loc=statistics.mean(diffs), scale=stats.sem(diffs))
+    assert (got['ci_low'], got['ci_high']) == pytest.approx((low, high), rel=1e-9, abs=1e-12)
 
 
 def test_one_pair_has_no_interval():

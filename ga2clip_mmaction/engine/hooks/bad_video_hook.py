@@ -1,7 +1,7 @@
 """Count, log and limit the bad training videos that ``RobustVideoDataset`` substituted."""
 import logging
 import os.path as osp
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, List, Optional, Tuple
 
 from mmengine.dist import all_gather_object, is_main_process
 from mmengine.hooks import Hook
@@ -133,8 +133,3 @@ class BadVideoHook(Hook):
     def _write_list(self, path: str) -> None:
         with open(path, 'w', encoding='utf-8') as f:
             f.write(''.join(f'{p}\t{r}\n' for p, r in sorted(self.bad.items())))
-
-    @staticmethod
-    def summarize(pairs: Sequence[Tuple[str, str]]) -> Optional[str]:
-        """One line per ``(path, reason)``, or None when there is none."""
-        return '\n'.join(f'{p}: {r}' for p, r in pairs) or None
