@@ -30,10 +30,12 @@ class AnchorBatchSampler(SeededBatchSampler):
         batch_size (int): Main samples per batch.
         num_anchors (int): Anchor clips per batch. Defaults to 1 (as released).
         drop_last (bool): Drop the last incomplete batch of main samples. Defaults to False.
+        start_batch (int): Batches of each pass left out at its start (see :class:`SeededBatchSampler`).
+            Defaults to 0.
     """
 
     def __init__(self, sampler: Sampler, batch_size: int, num_anchors: int = 1,
-                 drop_last: bool = False) -> None:
+                 drop_last: bool = False, start_batch: int = 0) -> None:
         if not isinstance(num_anchors, int) or num_anchors < 0:
             raise ValueError(f'AnchorBatchSampler: num_anchors must be an int >= 0, got {num_anchors!r}')
         dataset = getattr(sampler, 'dataset', None)
@@ -41,7 +43,7 @@ class AnchorBatchSampler(SeededBatchSampler):
             raise TypeError('AnchorBatchSampler: the sampler\'s dataset must be an AnchorSetDataset, got '
                             f'{type(dataset).__name__}; wrap train_dataloader.dataset in '
                             "dict(type='AnchorSetDataset', dataset=..., anchor_dataset=...)")
-        super().__init__(sampler, batch_size, drop_last)
+        super().__init__(sampler, batch_size, drop_last, start_batch)
         self.num_anchors = num_anchors
         self.dataset = dataset
 

@@ -15,6 +15,7 @@ from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop
 from mmaction.registry import HOOKS
 
+from ...datasets.samplers.seeded_batch_sampler import SeededBatchSampler
 from ...utils.atomic_write import atomic_write_text
 
 #: Exit status of a run that stopped on a preemption signal after saving (128 + SIGTERM, what a shell reports
@@ -27,8 +28,9 @@ class TrainingPreempted(SystemExit):
 
 
 class _SkipBatches:
-    """A batch sampler that leaves out the first ``skip`` batches of the wrapped one (indices only, nothing is
-    loaded); everything else (``set_epoch``, ``sampler``, ...) is the wrapped sampler's."""
+    """Fallback for batch samplers without ``start_batch`` (a stock torch ``BatchSampler``): leaves out the first
+    ``skip`` batches of the wrapped one (indices only, nothing is loaded); everything else (``set_epoch``,
+    ``sampler``, ...) is the wrapped sampler's. :class:`SeededBatchSampler` and its subclasses skip by themselves."""
 
     def __init__(self, batch_sampler, skip: int) -> None:
         self.batch_sampler = batch_sampler
@@ -63,7 +65,10 @@ class PreemptionHook(Hook):
       epoch of an ``EpochBasedTrainLoop`` resumes inside that epoch: the batches of the epoch already trained are
       skipped at the batch sampler (no video is decoded for them), so the run continues with the very batches it
       would have seen; with :class:`ResumableRandomnessHook` and the seeded samplers the result equals an
-      uninterrupted run bit for bit. (``IterBasedTrainLoop`` skips them itself.)
+      uninterrupted run bit for bit. (``IterBasedTrainLoop`` skips them itself.) A :class:`SeededBatchSampler`
+      (``AnchorBatchSampler`` included) skips through its ``start_batch``, set for the resumed epoch; another
+      batch sampler (a stock torch ``BatchSampler``) is wrapped for that epoch in a skipping one, swapped into
+      the DataLoader (which forbids reassigning ``batch_sampler``, hence ``object.__setattr__``).
 
     Declared in ``configs/_base_/default_runtime.py`` (``custom_hooks``).
 
@@ -157,7 +162,10 @@ class PreemptionHook(Hook):
                       f'epoch {runner.epoch + 1}; nothing to skip', logger='current', level=30)
             return
         original = loader.batch_sampler
-        object.__setattr__(loader, 'batch_sampler', _SkipBatches(original, done))
+        if isinstance(original, SeededBatchSampler):
+            original.start_batch = done
+        else:  # fallback: a batch sampler that cannot skip by itself
+            object.__setattr__(loader, 'batch_sampler', _SkipBatches(original, done))
         self._skip_restore = (loader, original)
         print_log(f'PreemptionHook: resuming inside epoch {runner.epoch + 1}: skipping its first {done} of '
                   f'{per_epoch} batches (already trained)', logger='current')
@@ -192,7 +200,10 @@ class PreemptionHook(Hook):
         """Put the full batch sampler back after a resumed epoch; stop here when the signal came at its end."""
         if self._skip_restore is not None:
             loader, original = self._skip_restore
-            object.__setattr__(loader, 'batch_sampler', original)
+            if isinstance(original, SeededBatchSampler):
+                original.start_batch = 0
+            else:
+                object.__setattr__(loader, 'batch_sampler', original)
             self._skip_restore = None
         if self._stop_at_epoch_end:
             self._stop(runner, epoch=runner.epoch + 1, done=runner.iter)
