@@ -50,7 +50,8 @@ def test_protocol_configs_exist():
 def test_config_parses_with_the_released_recipe(name):
     cfg = _config(name)
     model = cfg.model
-    assert model.type == 'GA2CLIPRecognizer' and model.data_preprocessor.type == 'AnchorActionDataPreprocessor'
+    recognizer = 'ViLTCLIPRecognizer' if name.startswith('vilt_clip') else 'GA2CLIPRecognizer'
+    assert model.type == recognizer and model.data_preprocessor.type == 'AnchorActionDataPreprocessor'
     assert model.backbone.vision_ctx == 16 and model.backbone.vision_depth == 9
     assert model.cls_head.language_ctx == 16 and model.cls_head.language_depth == 9
     assert cfg.custom_imports.imports == ['ga2clip_mmaction'] and cfg.default_scope == 'mmaction'
