@@ -10,6 +10,8 @@ import pytest
 from mmaction.datasets.transforms.processing import ColorJitter
 
 from ga2clip_mmaction import compat
+from ga2clip_mmaction.compat import distributed as cd
+from ga2clip_mmaction.compat import mmaction_fixes as mf
 
 DRN_MODULES = ('mmaction.models.localizers.drn', 'mmaction.models.localizers.drn.drn')
 
@@ -32,9 +34,9 @@ except ModuleNotFoundError as err:
 import os
 import torch
 from mmengine.dist import init_dist
-os.environ.update(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1', MASTER_ADDR='127.0.0.1', MASTER_PORT=FREE_PORT)
+os.environ.update(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1')
 try:
-    init_dist('pytorch', backend='gloo')
+    init_dist('pytorch', backend='gloo', init_method=INIT_METHOD, rank=0, world_size=1)
     out['init_dist'] = 'ok'
     torch.distributed.destroy_process_group()
 except RuntimeError as err:
@@ -45,16 +47,16 @@ print(json.dumps(out))
 
 
 @pytest.fixture(scope='module')
-def unpatched() -> dict:
-    """What the installed mmaction2 does without our fixes."""
-    from tests.helpers.dist import free_port
-    script = UNPATCHED_SCRIPT.replace('FREE_PORT', repr(str(free_port())))
+def unpatched(tmp_path_factory) -> dict:
+    """What the installed mmaction2 does without our fixes (a file rendezvous: no port to pick)."""
+    init_method = f"file://{tmp_path_factory.mktemp('unpatched') / 'rendezvous'}"
+    script = UNPATCHED_SCRIPT.replace('INIT_METHOD', repr(init_method))
     proc = subprocess.run([sys.executable, '-c', script], capture_output=True, text=True, check=True)
     return json.loads(proc.stdout.strip().splitlines()[-1])
 
 
 def test_mmaction_models_import_fails_without_the_drn_fix(unpatched):
-    if not compat.drn_missing():
+    if not mf.drn_missing():
         pytest.skip('the installed mmaction2 ships the DRN localizer: bug absent')
     assert unpatched['models'].startswith('ModuleNotFoundError')
     assert 'drn' in unpatched['models']
@@ -63,8 +65,8 @@ def test_mmaction_models_import_fails_without_the_drn_fix(unpatched):
 def test_drn_fix_makes_mmaction_models_importable():
     import mmaction.models
     from mmaction.models import DRN, Recognizer3D  # noqa: F401
-    assert compat.APPLIED['missing_drn_localizer'] == compat.drn_missing()
-    if compat.drn_missing():
+    assert compat.APPLIED['missing_drn_localizer'] == mf.drn_missing()
+    if mf.drn_missing():
         with pytest.raises(ImportError, match='mmaction2#2714'):
             DRN()
 
@@ -74,16 +76,16 @@ def test_drn_probe_looks_at_the_installed_files(tmp_path, monkeypatch, has_drn):
     (tmp_path / 'models' / 'localizers').mkdir(parents=True)
     if has_drn:
         (tmp_path / 'models' / 'localizers' / 'drn').mkdir()
-    monkeypatch.setattr(compat, '_mmaction_dir', lambda: str(tmp_path))
-    assert compat.drn_missing() is not has_drn
+    monkeypatch.setattr(mf, '_mmaction_dir', lambda: str(tmp_path))
+    assert mf.drn_missing() is not has_drn
 
 
 def test_drn_fix_is_inert_when_drn_is_present(tmp_path, monkeypatch):
     (tmp_path / 'models' / 'localizers' / 'drn').mkdir(parents=True)
-    monkeypatch.setattr(compat, '_mmaction_dir', lambda: str(tmp_path))
+    monkeypatch.setattr(mf, '_mmaction_dir', lambda: str(tmp_path))
     for name in DRN_MODULES:
         monkeypatch.delitem(sys.modules, name, raising=False)
-    assert compat.fix_missing_drn_localizer() is False
+    assert mf.fix_missing_drn_localizer() is False
     assert not any(name in sys.modules for name in DRN_MODULES)
 
 
@@ -123,11 +125,11 @@ def test_colorjitter_transform_with_hue_jitter_runs():
 
 def test_colorjitter_fix_is_inert_when_upstream_is_fixed(monkeypatch):
     def fixed_upstream(img, factor):
-        return compat._adjust_hue_int(img, factor)
+        return mf._adjust_hue_int(img, factor)
 
     monkeypatch.setattr(ColorJitter, 'adjust_hue', staticmethod(fixed_upstream))
-    assert compat.colorjitter_hue_overflows() is False
-    assert compat.fix_colorjitter_hue_numpy2() is False
+    assert mf.colorjitter_hue_overflows() is False
+    assert mf.fix_colorjitter_hue_numpy2() is False
     assert ColorJitter.adjust_hue is fixed_upstream
 
 
@@ -135,7 +137,7 @@ def test_apply_all_is_idempotent():
     patched = ColorJitter.adjust_hue
     before = dict(compat.APPLIED)
     assert compat.apply_all() == before
-    assert set(before) == set(compat.FIXES)
+    assert set(compat.FIXES) <= set(before) <= set(compat.FIXES) | set(compat.LAZY_FIXES)
     assert ColorJitter.adjust_hue is patched
 
 
@@ -149,7 +151,6 @@ import mmengine.dist.utils as dist_utils  # noqa: E402
 from mmengine.dist import init_dist  # noqa: E402
 from mmengine.model import MMDistributedDataParallel  # noqa: E402
 
-from tests.helpers.dist import free_port  # noqa: E402
 
 no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason='the fix acts only where CUDA is absent')
 
@@ -162,29 +163,35 @@ def test_init_dist_needs_cuda_without_the_fix(unpatched):
 
 @pytest.fixture
 def dist_env(monkeypatch):
-    """Launcher variables for a 1-rank group on a free port; every variable init_dist writes is restored."""
-    port = str(free_port())
+    """Launcher variables for a 1-rank group; every variable init_dist writes is restored."""
     for key in ('RANK', 'LOCAL_RANK', 'WORLD_SIZE', 'MASTER_ADDR', 'MASTER_PORT'):
         monkeypatch.delenv(key, raising=False)
-    yield dict(MASTER_ADDR='127.0.0.1', MASTER_PORT=port)
+    yield dict(MASTER_ADDR='127.0.0.1')
     if dist.is_initialized():
         dist.destroy_process_group()
 
 
+@pytest.fixture
+def rendezvous(tmp_path) -> dict:
+    """``init_dist`` arguments of a 1-rank group meeting in a file (race-free: no port is picked)."""
+    return dict(init_method=f"file://{tmp_path / 'rendezvous'}", rank=0, world_size=1)
+
+
 @no_cuda
 def test_fix_is_recorded_and_gone_after_it_acted():
+    assert compat.apply_distributed_now() is True
     assert compat.APPLIED['distributed_without_cuda'] is True
-    assert compat.init_dist_sets_cuda_device() == []  # the initialisers no longer call set_device
+    assert cd.init_dist_sets_cuda_device() == []  # the initialisers no longer call set_device
 
 
 @no_cuda
 @pytest.mark.parametrize('launcher', ['pytorch', 'slurm'])
-def test_init_dist_runs_on_gloo_without_cuda(launcher, dist_env, monkeypatch):
+def test_init_dist_runs_on_gloo_without_cuda(launcher, dist_env, rendezvous, monkeypatch):
     env = dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1') if launcher == 'pytorch' else dict(
         SLURM_PROCID='0', SLURM_NTASKS='1', SLURM_LOCALID='0', SLURM_NODELIST='localhost')
     for key, value in {**dist_env, **env}.items():
         monkeypatch.setenv(key, value)
-    init_dist(launcher, backend='gloo')
+    init_dist(launcher, backend='gloo', **rendezvous)
     assert dist.get_backend() == 'gloo' and dist.get_world_size() == 1
     out = torch.ones(2)
     dist.all_reduce(out)
@@ -192,19 +199,19 @@ def test_init_dist_runs_on_gloo_without_cuda(launcher, dist_env, monkeypatch):
 
 
 @no_cuda
-def test_nccl_without_cuda_starts_gloo_at_run_time(dist_env, monkeypatch):
+def test_nccl_without_cuda_starts_gloo_at_run_time(dist_env, rendezvous, monkeypatch):
     for key, value in {**dist_env, 'RANK': '0', 'LOCAL_RANK': '0', 'WORLD_SIZE': '1'}.items():
         monkeypatch.setenv(key, value)
-    init_dist('pytorch', backend='nccl')  # what every config says
+    init_dist('pytorch', backend='nccl', **rendezvous)  # what every config says
     assert dist.get_backend() == 'gloo' and dist.get_world_size() == 1
 
 
 @no_cuda
-def test_ddp_of_a_cpu_model_drops_device_ids(dist_env, monkeypatch):
+def test_ddp_of_a_cpu_model_drops_device_ids(dist_env, rendezvous, monkeypatch):
     for key, value in {**dist_env, 'RANK': '0', 'LOCAL_RANK': '0', 'WORLD_SIZE': '1'}.items():
         monkeypatch.setenv(key, value)
-    init_dist('pytorch', backend='gloo')
-    assert compat.ddp_gets_device_ids_for_cpu_module()  # what Runner.wrap_model passes
+    init_dist('pytorch', backend='gloo', **rendezvous)
+    assert cd.ddp_gets_device_ids_for_cpu_module()  # what Runner.wrap_model passes
     with pytest.raises(ValueError, match='device_ids'):  # torch's DDP without the fix
         MMDistributedDataParallel.__init__.__wrapped__(
             MMDistributedDataParallel.__new__(MMDistributedDataParallel), torch.nn.Linear(2, 2),
@@ -215,9 +222,9 @@ def test_ddp_of_a_cpu_model_drops_device_ids(dist_env, monkeypatch):
 
 def test_fix_is_inert_with_cuda(monkeypatch):
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
-    assert compat.init_dist_sets_cuda_device() == []
+    assert cd.init_dist_sets_cuda_device() == []
     calls = []
-    wrapped = compat._cpu_init(lambda backend, **kw: calls.append((backend, torch.cuda.set_device)))
+    wrapped = cd._cpu_init(lambda backend, **kw: calls.append((backend, torch.cuda.set_device)))
     wrapped('nccl')
     assert calls == [('nccl', torch.cuda.set_device)]  # nccl allowed, set_device untouched
     assert getattr(torch.cuda.set_device, '__name__', '') == 'set_device'
@@ -227,21 +234,21 @@ def test_fix_is_inert_with_cuda(monkeypatch):
 def test_probe_sees_the_bug_and_the_fix_skips_a_fixed_mmengine(monkeypatch):
     original = dist_utils._init_dist_pytorch.__wrapped__  # MMEngine's own, before the fix
     monkeypatch.setattr(dist_utils, '_init_dist_pytorch', original)
-    assert '_init_dist_pytorch' in compat.init_dist_sets_cuda_device()
+    assert '_init_dist_pytorch' in cd.init_dist_sets_cuda_device()
 
     def fixed_upstream(backend, **kwargs):
         dist.init_process_group(backend=backend, **kwargs)
 
     monkeypatch.setattr(dist_utils, '_init_dist_pytorch', fixed_upstream)
-    assert '_init_dist_pytorch' not in compat.init_dist_sets_cuda_device()
-    compat.fix_distributed_without_cuda()
+    assert '_init_dist_pytorch' not in cd.init_dist_sets_cuda_device()
+    cd.fix_distributed_without_cuda()
     assert dist_utils._init_dist_pytorch is fixed_upstream  # not wrapped
 
 
 def test_probe_leaves_the_environment_alone():
     before = dict(os.environ)
-    compat.init_dist_sets_cuda_device()
-    compat.ddp_gets_device_ids_for_cpu_module()
+    cd.init_dist_sets_cuda_device()
+    cd.ddp_gets_device_ids_for_cpu_module()
     assert dict(os.environ) == before and not dist.is_initialized()
 
 
@@ -264,9 +271,60 @@ def test_a_config_dumped_without_cuda_starts_nccl_on_a_cuda_machine(tmp_path, mo
     Config.fromfile(os.path.join(REPO_ROOT, 'configs', 'ga2clip_b2n_k400.py')).dump(dumped)
     backend = Config.fromfile(dumped).env_cfg.dist_cfg.backend
     seen = []
-    initialiser = compat._cpu_init(lambda b, **kw: seen.append(b))
+    initialiser = cd._cpu_init(lambda b, **kw: seen.append(b))
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: True)
     initialiser(backend)
     monkeypatch.setattr(torch.cuda, 'is_available', lambda: False)
     initialiser(backend)
     assert seen == ['nccl', 'gloo']  # resolved when the process group starts, on each machine
+
+
+#: Fresh interpreter: the import arms the distributed fix without probing; its first use (here DDP on a group
+#: that torch started itself, so no MMEngine initialiser ran) probes, fixes and records it.
+LAZY_SCRIPT = r'''
+import json, sys
+import torch
+import ga2clip_mmaction
+from ga2clip_mmaction import compat
+from mmengine.model import MMDistributedDataParallel
+out = dict(after_import=sorted(compat.APPLIED), armed=len(compat.distributed._STANDINS))
+torch.distributed.init_process_group('gloo', init_method=sys.argv[1], rank=0, world_size=1)
+try:
+    out['device_ids'] = MMDistributedDataParallel(module=torch.nn.Linear(2, 2), device_ids=[0]).device_ids
+except ValueError as err:
+    out['device_ids'] = f'ValueError: {err}'
+out.update(applied=compat.APPLIED.get('distributed_without_cuda'), armed_after=len(compat.distributed._STANDINS))
+torch.distributed.destroy_process_group()
+print(json.dumps(out))
+'''
+
+
+@no_cuda
+def test_import_does_not_probe_and_the_first_ddp_use_applies_the_fix(tmp_path):
+    proc = subprocess.run([sys.executable, '-c', LAZY_SCRIPT, f"file://{tmp_path / 'rendezvous'}"],
+                          capture_output=True, text=True, check=True)
+    out = json.loads(proc.stdout.strip().splitlines()[-1])
+    assert out == dict(after_import=['colorjitter_hue_numpy2', 'missing_drn_localizer'], armed=4,
+                       device_ids=None, applied=True, armed_after=0)
+
+
+def test_first_use_stand_in_puts_the_original_back_when_the_bug_is_absent(monkeypatch):
+    """With CUDA (bug absent) the first call leaves MMEngine's own function installed and calls it."""
+    calls = []
+
+    def original(backend, **kwargs):
+        calls.append(backend)
+
+    class Owner:  # stands for mmengine.dist.utils
+        pass
+
+    owner = Owner
+    record = {}
+    standin = cd._standin(owner, 'fn', original, record)
+    owner.fn = standin
+    monkeypatch.setattr(cd, '_STANDINS', {(owner, 'fn'): (original, standin)})
+    monkeypatch.setattr(cd, 'fix_distributed_without_cuda', lambda: False)
+    owner.fn('nccl')
+    assert calls == ['nccl'] and owner.fn is original and record == {cd.NAME: False}
+    owner.fn('gloo')  # a second call goes straight to the original
+    assert calls == ['nccl', 'gloo']

@@ -1,129 +1,22 @@
-"""Workarounds for upstream bugs in the pinned OpenMMLab stack, applied in one place.
+"""Distributed training without CUDA: MMEngine 0.10.7's launchers and DDP wrapper assume a GPU.
 
-``import ga2clip_mmaction`` calls :func:`apply_all` before anything of ours imports
-``mmaction.models``. Every fix
-
-* detects the bug itself (by probing the installed code, never by version number alone) and
-  does nothing when the bug is absent, so a fixed upstream release is never patched;
-* says which upstream bug it works around and when it can be deleted;
-* is idempotent, and records whether it acted in :data:`APPLIED`.
-
-Secure checkpoint loading under torch >= 2.6 (MMEngine 0.10.7 calls ``torch.load`` without
-``weights_only``) is not a compatibility fix but a policy that holds for every MMEngine release;
-it lives in :mod:`ga2clip_mmaction.utils.checkpoint` and is installed by the package ``__init__``.
+The probes run mocked MMEngine internals, so they run lazily: :func:`install_on_first_use` (called at
+``import ga2clip_mmaction``, cheap: no probe, no CUDA query) puts a first-use stand-in in front of MMEngine's
+initialisers (``mmengine.dist.utils._init_dist_{pytorch,slurm,mpi}``, which ``init_dist`` looks up at call
+time) and ``MMDistributedDataParallel.__init__``. The first call of any of them puts the originals back, runs
+:func:`fix_distributed_without_cuda` once (probe, and fix where the bug shows), records the outcome, and
+continues into the (now fixed or original) function.
 """
 import contextlib
 import functools
-import importlib.util
 import os
-import os.path as osp
-import sys
-import types
 from types import SimpleNamespace
-from typing import Callable, Dict, Iterator, List
-from unittest import mock
+from typing import Callable, Dict, Iterator, List, Optional, Tuple
 
-import numpy as np
-
-#: Name of each fix -> whether it acted in this process (``False``: bug absent, nothing done).
-APPLIED: Dict[str, bool] = {}
+#: Key of this fix in :data:`ga2clip_mmaction.compat.APPLIED`.
+NAME = 'distributed_without_cuda'
 
 
-def _mmaction_dir() -> str:
-    """Return the directory of the installed ``mmaction`` package without importing it."""
-    spec = importlib.util.find_spec('mmaction')
-    if spec is None or spec.origin is None:
-        raise ImportError('mmaction2 is not installed; run `make setup`.')
-    return osp.dirname(spec.origin)
-
-
-def drn_missing() -> bool:
-    """Whether the installed mmaction2 lacks ``mmaction/models/localizers/drn``."""
-    return not osp.isdir(osp.join(_mmaction_dir(), 'models', 'localizers', 'drn'))
-
-
-def fix_missing_drn_localizer() -> bool:
-    """Make ``import mmaction.models`` work when the DRN localizer sources are missing.
-
-    Upstream bug: the mmaction2 1.2.0 wheel and sdist on PyPI omit
-    ``mmaction/models/localizers/drn`` while ``mmaction/models/localizers/__init__.py`` imports
-    ``.drn.drn.DRN``, so ``import mmaction.models`` raises ``ModuleNotFoundError``
-    (open-mmlab/mmaction2#2714).
-
-    Fix: register placeholder modules ``mmaction.models.localizers.drn[.drn]`` whose ``DRN``
-    raises a clear error when built. DRN (temporal grounding) is unrelated to recognition.
-
-    Delete when: the mmaction2 release we pin ships the ``drn`` package (the probe then
-    returns ``False`` and this fix is inert).
-
-    Returns:
-        bool: Whether the fix acted.
-    """
-    if not drn_missing() or 'mmaction.models.localizers.drn.drn' in sys.modules:
-        return False
-
-    class DRN:  # noqa: D401 - placeholder with a clear error
-        """Placeholder for the DRN localizer missing from the mmaction2 1.2.0 wheel."""
-
-        def __init__(self, *args, **kwargs):
-            raise ImportError('DRN is missing from the installed mmaction2 wheel '
-                              '(open-mmlab/mmaction2#2714); install mmaction2 from source '
-                              'to use it.')
-
-    pkg = types.ModuleType('mmaction.models.localizers.drn')
-    pkg.__path__ = []  # mark as a package
-    mod = types.ModuleType('mmaction.models.localizers.drn.drn')
-    mod.DRN = DRN
-    pkg.drn = mod
-    sys.modules[pkg.__name__] = pkg
-    sys.modules[mod.__name__] = mod
-    return True
-
-
-def colorjitter_hue_overflows() -> bool:
-    """Whether mmaction's ``ColorJitter.adjust_hue`` fails on a negative hue shift."""
-    from mmaction.datasets.transforms.processing import ColorJitter
-    img = np.full((1, 1, 3), (255, 0, 0), dtype=np.float32)  # hue 0 in OpenCV's HSV
-    try:
-        ColorJitter.adjust_hue(img, -0.1)
-    except OverflowError:
-        return True
-    return False
-
-
-def _adjust_hue_int(img: np.ndarray, factor: float) -> np.ndarray:
-    """Shift the hue of an RGB image by ``factor`` (fraction of 255), computed in int32."""
-    import cv2
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
-    hue = (hsv[..., 0].astype(np.int32) + int(factor * 255)) % 180
-    hsv[..., 0] = hue.astype(np.uint8)
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
-
-
-def fix_colorjitter_hue_numpy2() -> bool:
-    """Make mmaction's ``ColorJitter`` hue shift work with numpy 2.
-
-    Upstream bug: ``ColorJitter.adjust_hue`` adds a Python ``int`` offset to a ``uint8``
-    array. Under numpy 2 (NEP 50) a negative offset raises ``OverflowError`` and a positive one
-    wraps around 256 before the ``% 180``; numpy 1 upcast the negative case.
-
-    Fix: replace the static method by one that shifts the hue in int32.
-
-    Delete when: mmaction2 computes the hue shift in a wider dtype (the probe then returns
-    ``False`` and this fix is inert).
-
-    Returns:
-        bool: Whether the fix acted.
-    """
-    if not colorjitter_hue_overflows():
-        return False
-    from mmaction.datasets.transforms.processing import ColorJitter
-    ColorJitter.adjust_hue = staticmethod(_adjust_hue_int)
-    return True
-
-
-# ---------------------------------------------------------------------- distributed without CUDA
 #: MMEngine's per-launcher initialisers and the environment that makes each one run (probe only).
 _LAUNCHER_ENVS: Dict[str, Dict[str, str]] = {
     '_init_dist_pytorch': dict(RANK='0', LOCAL_RANK='0', WORLD_SIZE='1'),
@@ -150,6 +43,8 @@ def _first_call_of_init(name: str) -> str:
     Returns:
         str: ``'set_device'``, ``'init_process_group'`` or ``'other'``.
     """
+    from unittest import mock
+
     import torch
     import mmengine.dist.utils as dist_utils
 
@@ -190,6 +85,8 @@ def init_dist_sets_cuda_device() -> List[str]:
 @contextlib.contextmanager
 def _no_cuda_set_device() -> Iterator[None]:
     """Make ``torch.cuda.set_device`` a no-op for the duration (there is no device to select)."""
+    from unittest import mock
+
     import torch
     with mock.patch.object(torch.cuda, 'set_device', lambda device: None):
         yield
@@ -223,6 +120,8 @@ def ddp_gets_device_ids_for_cpu_module() -> bool:
     single-device/multiple-device GPU modules or CPU modules``). The probe calls ``wrap_model``
     of a distributed stand-in runner with the DDP wrapper replaced by a recorder.
     """
+    from unittest import mock
+
     import torch
     import mmengine.runner.runner as runner_mod
     seen = {}
@@ -297,21 +196,64 @@ def fix_distributed_without_cuda() -> bool:
     return acted
 
 
-#: Fixes in the order they must run. The DRN fix must precede any ``mmaction.models`` import.
-FIXES: Dict[str, Callable[[], bool]] = {
-    'missing_drn_localizer': fix_missing_drn_localizer,
-    'colorjitter_hue_numpy2': fix_colorjitter_hue_numpy2,
-    'distributed_without_cuda': fix_distributed_without_cuda,
-}
+# ---------------------------------------------------------------------- probing at the first use
+#: ``(owner, attribute) -> (original, first-use stand-in)`` while the stand-ins are installed.
+_STANDINS: Dict[Tuple[object, str], Tuple[Callable, Callable]] = {}
 
 
-def apply_all() -> Dict[str, bool]:
-    """Apply every fix whose bug is present (idempotent).
+def _reaches(fn: Optional[Callable], target: Callable) -> bool:
+    """Whether ``target`` is ``fn`` or one of the functions it wraps (its ``__wrapped__`` chain)."""
+    while fn is not None:
+        if fn is target:
+            return True
+        fn = getattr(fn, '__wrapped__', None)
+    return False
+
+
+def _standin(owner: object, attr: str, original: Callable, record: Dict[str, bool]) -> Callable:
+    """A stand-in for ``owner.attr`` that applies the fix at its first call, then calls what is installed."""
+
+    @functools.wraps(original)
+    def first_use(*args, **kwargs):
+        apply_now(record)
+        current = getattr(owner, attr)
+        # the fix may have wrapped this stand-in itself (it was installed when the fix ran): call the original
+        return (original if _reaches(current, first_use) else current)(*args, **kwargs)
+
+    return first_use
+
+
+def install_on_first_use(record: Dict[str, bool]) -> None:
+    """Put the first-use stand-ins in place (idempotent; nothing once the fix has run).
+
+    Args:
+        record (dict[str, bool]): Where :func:`apply_now` records whether the fix acted (``record[NAME]``).
+    """
+    if NAME in record or _STANDINS:
+        return
+    import mmengine.dist.utils as dist_utils
+    from mmengine.model import MMDistributedDataParallel
+    targets = [(dist_utils, name) for name in _LAUNCHER_ENVS if hasattr(dist_utils, name)]
+    for owner, attr in targets + [(MMDistributedDataParallel, '__init__')]:
+        original = getattr(owner, attr)
+        standin = _standin(owner, attr, original, record)
+        _STANDINS[(owner, attr)] = (original, standin)
+        setattr(owner, attr, standin)
+
+
+def apply_now(record: Dict[str, bool]) -> bool:
+    """Take the stand-ins out and run :func:`fix_distributed_without_cuda` once per process.
+
+    Args:
+        record (dict[str, bool]): ``record[NAME]`` is set to whether the fix acted.
 
     Returns:
-        dict[str, bool]: For each fix, whether it acted in this process.
+        bool: Whether the fix acted.
     """
-    for name, fix in FIXES.items():
-        if name not in APPLIED:
-            APPLIED[name] = fix()
-    return dict(APPLIED)
+    if NAME not in record:
+        for (owner, attr), (original, standin) in list(_STANDINS.items()):
+            if getattr(owner, attr) is standin:  # not replaced since (by a test's monkeypatch, say)
+                setattr(owner, attr, original)
+        _STANDINS.clear()
+        record[NAME] = fix_distributed_without_cuda()
+    return record[NAME]
