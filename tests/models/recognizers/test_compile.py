@@ -2,9 +2,10 @@
 
 * Dynamo captures the prompt/text paths (class features, prompted image tower, embedding) as single graphs, and the
   loss without an anchor term breaks only in MMAction2's numpy top-k accuracy (a logged figure, after the loss);
-* two training steps (SGD) with the loss compiled by inductor on the CPU equal eager: losses and updated
-  parameters within 1e-5;
-* the Runner's ``compile`` switch trains to the same prompts as eager;
+* two training steps (SGD) of the prompted image tower compiled by inductor on the CPU equal eager: outputs,
+  gradients and updated parameters within 1e-5;
+* the Runner's ``compile`` switch compiles ``train_step`` (Dynamo capture with the ``eager`` backend: inductor's
+  code generation is the previous check's) and trains to the same prompts as eager;
 * the class-feature cache under a compiled ``predict``: filled once, switched with the class list.
 """
 import copy
@@ -64,29 +65,36 @@ def test_prompt_and_text_paths_compile_without_graph_breaks():
     assert files and all(f.endswith('mmaction/evaluation/functional/accuracy.py') for f in files), files
 
 
-def test_inductor_compiled_training_step_equals_eager():
-    from mmengine.optim import OptimWrapper
-    eager = tiny_model().train()
-    compiled = copy.deepcopy(eager)
+def test_inductor_compiled_prompted_image_tower_trains_like_eager():
+    """Inductor on the smallest graph that holds our code: the prompted image tower (deep vision prompts inserted
+    into CLIP's blocks, the fused-QKV attention), forward and backward. Two SGD steps of its prompt: outputs,
+    gradients and updated prompts within ATOL of eager. (Inductor on the whole loss took ~150 s on 2 loaded
+    cores, this ~35 s; the rest of the loss is covered by Dynamo's capture above and the Runner switch below.)"""
+    eager = tiny_model().backbone.train()
+    compiled_module = copy.deepcopy(eager)
     torch._dynamo.reset()
-    compiled.loss = torch.compile(compiled.loss, backend='inductor')
-    results = []
-    for model in (eager, compiled):
+    compiled = torch.compile(compiled_module, backend='inductor')
+    x = torch.randn(2, 3, 4, 32, 32, generator=torch.Generator().manual_seed(1))
+    target = torch.randn(2, 64, generator=torch.Generator().manual_seed(2))
+    start = eager.prompt.detach().clone()
+    steps = {}
+    for model, params in ((eager, eager), (compiled, compiled_module)):
         # SGD: the update is proportional to the gradient (AdamW's normalisation would turn rounding-level
         # differences of near-zero gradients into lr-sized ones)
-        wrapper = OptimWrapper(torch.optim.SGD([p for p in model.parameters() if p.requires_grad], lr=0.1))
-        losses = [model.train_step(batch(seed), wrapper) for seed in (1, 2)]
-        results.append((losses, {n: p.detach().clone() for n, p in model.named_parameters() if p.requires_grad}))
-    (eager_losses, eager_params), (comp_losses, comp_params) = results
-    for a, b in zip(eager_losses, comp_losses):
-        assert set(a) == set(b) and 'loss_anchor' in a
-        for key in a:
-            torch.testing.assert_close(b[key].detach().double(), a[key].detach().double(), rtol=0, atol=ATOL)
-    moved = [n for n in eager_params if not torch.equal(eager_params[n], dict(tiny_model().named_parameters())[n])]
-    assert 'backbone.prompt' in moved and 'cls_head.prompt_learner.ctx' in moved
-    for name in eager_params:
-        torch.testing.assert_close(comp_params[name], eager_params[name], rtol=0, atol=ATOL,
-                                   msg=lambda m, name=name: f'{name}: {m}')
+        optim = torch.optim.SGD([p for p in params.parameters() if p.requires_grad], lr=0.1)
+        for _ in range(2):
+            out = model(x)
+            loss = ((out.mean(1) - target) ** 2).mean()
+            optim.zero_grad()
+            loss.backward()
+            steps.setdefault(model is eager, []).append((out.detach().clone(), params.prompt.grad.detach().clone()))
+            optim.step()
+    for (out_e, grad_e), (out_c, grad_c) in zip(steps[True], steps[False]):
+        torch.testing.assert_close(out_c, out_e, rtol=0, atol=ATOL)
+        torch.testing.assert_close(grad_c, grad_e, rtol=0, atol=ATOL)
+    assert not torch.equal(eager.prompt, start)  # the prompt trained
+    for (name, p_e), p_c in zip(eager.named_parameters(), compiled_module.parameters()):
+        torch.testing.assert_close(p_c, p_e, rtol=0, atol=ATOL, msg=lambda m, name=name: f'{name}: {m}')
 
 
 def test_runner_compile_switch_trains_like_eager(tmp_path, make_video):
@@ -106,7 +114,7 @@ def test_runner_compile_switch_trains_like_eager(tmp_path, make_video):
         if switch is not None:
             cfg['compile'] = switch
         torch._dynamo.reset()
-        runner = Runner.from_cfg(Config(cfg))
+        runner = Runner.from_cfg(Config(cfg, format_python_code=False))  # no yapf
         runner.train()
         if switch is not None:
             assert type(runner.model.train_step).__name__ != 'method', 'train_step was not compiled'
