@@ -18,7 +18,8 @@ def world(tmp_path):
 
 def train(config, *options, work_dir=None):
     import tools.train
-    argv = [config, '--work-dir', work_dir or osp.join(osp.dirname(config), 'work')]
+    # --plain-config: no yapf formatting of the config text (the checks stop the run before it trains)
+    argv = [config, '--work-dir', work_dir or osp.join(osp.dirname(config), 'work'), '--plain-config']
     if options:
         argv += ['--cfg-options', *options]
     return tools.train.main(argv)
@@ -154,7 +155,7 @@ def test_prob_view_average_with_base_novel_metric_is_refused_at_test_time(world,
     with pytest.raises(ValueError, match=re.escape(
             "model.view_average='prob' with BaseNovelMetric (test_evaluator): the softmax over all base + "
             'novel classes is averaged over views before the metric slices it')):
-        tools.test.main([config, ckpt, '--work-dir', str(tmp_path / 'wd'), '--cfg-options',
+        tools.test.main([config, ckpt, '--work-dir', str(tmp_path / 'wd'), '--plain-config', '--cfg-options',
                          'model.view_average=prob'])
 
 
@@ -192,7 +193,7 @@ def test_the_hook_checks_runs_started_without_our_tools(world, tmp_path):
     from mmengine.runner import Runner
     from ga2clip_mmaction.engine.config_checks import ConfigError
     _, config = world
-    cfg = Config.fromfile(config)
+    cfg = Config.fromfile(config, format_python_code=False)
     cfg.work_dir = str(tmp_path / 'stock')
     cfg.custom_hooks = [dict(type='ConfigCheckHook')]
     cfg.train_dataloader.batch_sampler.num_anchors = 0
