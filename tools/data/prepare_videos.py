@@ -129,7 +129,7 @@ def destination(rel: str, dst_root: str) -> str:
     return osp.join(dst_root, osp.splitext(rel)[0] + '.mp4')
 
 
-def _read_sources(src_root: str, ann_file: Optional[str]) -> Tuple[List[str], List[List[str]]]:
+def read_sources(src_root: str, ann_file: Optional[str]) -> Tuple[List[str], List[List[str]]]:
     """Relative source paths and, with an annotation file, its split lines (path first)."""
     if ann_file:
         with open(ann_file) as f:
@@ -141,6 +141,45 @@ def _read_sources(src_root: str, ann_file: Optional[str]) -> Tuple[List[str], Li
             if name.lower().endswith(VIDEO_EXTENSIONS) and '.part.' not in name:
                 rels.append(osp.relpath(osp.join(folder, name), src_root))
     return sorted(rels), []
+
+
+def run_pool(task, jobs: list, workers: int, progress: bool, skipped: int = 0
+             ) -> Tuple[List[Tuple[str, int]], List[Tuple[str, str]]]:
+    """Run ``task`` on ``jobs`` in a process pool with a progress line.
+
+    Args:
+        task (callable): Picklable ``job -> (src, reason or None, frames)`` that never raises.
+        jobs (list): The jobs.
+        workers (int): Processes.
+        progress (bool): Print a progress line to stderr.
+        skipped (int): Already finished videos, for the progress line. Defaults to 0.
+
+    Returns:
+        tuple[list, list]: ``(src, frames)`` of the videos done and ``(src, reason)`` of the failed ones.
+    """
+    results: List[Tuple[str, int]] = []
+    failed: List[Tuple[str, str]] = []
+    start = time.time()
+    with Pool(max(1, workers)) as pool:
+        for i, (src, reason, frames) in enumerate(pool.imap_unordered(task, jobs), 1):
+            if reason is None:
+                results.append((src, frames))
+            else:
+                failed.append((src, reason))
+            if progress:
+                rate = i / max(time.time() - start, 1e-9)
+                sys.stderr.write(f'\r[{i}/{len(jobs)}] {rate:.2f} videos/s, {len(failed)} failed, '
+                                 f'{skipped} already done')
+    if progress:
+        sys.stderr.write('\n')
+    return results, failed
+
+
+def write_failures(dst_root: str, failed: List[Tuple[str, str]]) -> None:
+    """Write ``DST/failures.txt``: ``path<TAB>reason`` per failed video, sorted."""
+    with open(osp.join(dst_root, 'failures.txt'), 'w') as f:
+        for src, reason in sorted(failed):
+            f.write(f'{src}\t{reason}\n')
 
 
 def prepare_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None, workers: int = 1,
@@ -160,7 +199,7 @@ def prepare_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None
         dict: ``done`` (newly prepared), ``skipped`` (already finished), ``failed`` (list of
         ``(path, reason)``), ``ann_out`` (the written annotation file).
     """
-    rels, rows = _read_sources(src_root, ann_file)
+    rels, rows = read_sources(src_root, ann_file)
     os.makedirs(dst_root, exist_ok=True)
     jobs, skipped = [], 0
     for rel in dict.fromkeys(rels):
@@ -169,24 +208,8 @@ def prepare_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None
             skipped += 1
         else:
             jobs.append((osp.join(src_root, rel), dst, options))
-    failed: List[Tuple[str, str]] = []
-    done, start = 0, time.time()
-    with Pool(max(1, workers)) as pool:
-        for i, (src, reason, _) in enumerate(pool.imap_unordered(_task, jobs), 1):
-            if reason is None:
-                done += 1
-            else:
-                failed.append((src, reason))
-            if progress:
-                rate = i / max(time.time() - start, 1e-9)
-                sys.stderr.write(f'\r[{i}/{len(jobs)}] {rate:.2f} videos/s, {len(failed)} failed, '
-                                 f'{skipped} already done')
-    if progress:
-        sys.stderr.write('\n')
-    failures_path = osp.join(dst_root, 'failures.txt')
-    with open(failures_path, 'w') as f:
-        for src, reason in sorted(failed):
-            f.write(f'{src}\t{reason}\n')
+    results, failed = run_pool(_task, jobs, workers, progress, skipped)
+    write_failures(dst_root, failed)
     bad = {osp.relpath(src, src_root) for src, _ in failed}
     if ann_file:
         ann_out = osp.join(dst_root, osp.basename(ann_file))
@@ -198,7 +221,7 @@ def prepare_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None
         raise ValueError(f'the annotation output {ann_out} would overwrite the input')
     with open(ann_out, 'w') as f:
         f.writelines(line + '\n' for line in lines)
-    return dict(done=done, skipped=skipped, failed=failed, ann_out=ann_out)
+    return dict(done=len(results), skipped=skipped, failed=failed, ann_out=ann_out)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
