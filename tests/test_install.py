@@ -34,6 +34,7 @@ EXPECTED = [
     ('HOOKS', 'ClassNamesHook', 'engine.hooks.class_names_hook'),
     ('HOOKS', 'ClipVisualizationHook', 'engine.hooks.clip_visualization_hook'),
     ('DATASETS', 'RobustVideoDataset', 'datasets.robust_video_dataset'),
+    ('DATASETS', 'RobustRawframeDataset', 'datasets.robust_rawframe_dataset'),
     ('DATA_SAMPLERS', 'SeededBatchSampler', 'datasets.samplers.seeded_batch_sampler'),
     ('HOOKS', 'BadVideoHook', 'engine.hooks.bad_video_hook'),
     ('HOOKS', 'ConfigCheckHook', 'engine.hooks.config_check_hook'),
