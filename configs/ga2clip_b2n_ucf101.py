@@ -38,9 +38,9 @@ train_dataloader = dict(
     batch_sampler=dict(type='AnchorBatchSampler', num_anchors=1),  # one anchor clip per GPU batch
     dataset=dict(
         type='AnchorSetDataset',
-        dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/fs_base_s{fs_seed}_train.txt',
+        dataset=dict(type=_base_.video_dataset, ann_file=f'{split_root}/fs_base_s{fs_seed}_train.txt',
                      data_prefix=dict(video=data_root), pipeline=_base_.train_pipeline),
-        anchor_dataset=dict(type='RobustVideoDataset', ann_file=anchor_list,
+        anchor_dataset=dict(type=_base_.video_dataset, ann_file=anchor_list,
                             data_prefix=dict(video=anchor_root), pipeline=_base_.train_pipeline),
         max_anchor_videos=0,  # > 0: a seeded subset (the 4..64 ablation)
         eval_ann_files=[f'{split_root}/base_val.txt', f'{split_root}/novel_val.txt'],
@@ -50,14 +50,14 @@ val_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/base_val.txt',
+    dataset=dict(type=_base_.video_dataset, ann_file=f'{split_root}/base_val.txt',
                  data_prefix=dict(video=data_root), pipeline=_base_.test_pipeline, test_mode=True))
 test_dataloader = dict(
     batch_size=batch_size,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/base_novel_val.txt',
+    dataset=dict(type=_base_.video_dataset, ann_file=f'{split_root}/base_novel_val.txt',
                  data_prefix=dict(video=data_root), pipeline=_base_.test_pipeline, test_mode=True))
 val_evaluator = dict(type='AccMetric')
 test_evaluator = dict(type='BaseNovelMetric', num_base_classes=num_base_classes)

@@ -31,9 +31,9 @@ train_dataloader = dict(
     batch_sampler=dict(type='AnchorBatchSampler', num_anchors=1),  # one anchor clip per GPU batch
     dataset=dict(
         type='AnchorSetDataset',
-        dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/train1_few_shot_{shots}.txt',
+        dataset=dict(type=_base_.video_dataset, ann_file=f'{split_root}/train1_few_shot_{shots}.txt',
                      data_prefix=dict(video=data_root), pipeline=_base_.ssv2_train_pipeline),
-        anchor_dataset=dict(type='RobustVideoDataset', ann_file=anchor_list,
+        anchor_dataset=dict(type=_base_.video_dataset, ann_file=anchor_list,
                             data_prefix=dict(video=anchor_root), pipeline=_base_.ssv2_train_pipeline),
         max_anchor_videos=0,
         eval_ann_files=[val_list],
@@ -43,7 +43,7 @@ val_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='RobustVideoDataset', ann_file=val_list, data_prefix=dict(video=data_root),
+    dataset=dict(type=_base_.video_dataset, ann_file=val_list, data_prefix=dict(video=data_root),
                  pipeline=_base_.test_pipeline, test_mode=True))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='AccMetric')

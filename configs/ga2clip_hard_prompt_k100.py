@@ -28,7 +28,7 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='SeededBatchSampler'),  # per-draw seeded augmentation (exact resume)
-    dataset=dict(type='RobustVideoDataset', ann_file='data/splits/k100_splits/train.txt',
+    dataset=dict(type=_base_.video_dataset, ann_file='data/splits/k100_splits/train.txt',
                  data_prefix=dict(video=data_root), pipeline=_base_.train_pipeline))
 # No published evaluation list for K100: train without validation.
 val_dataloader = None

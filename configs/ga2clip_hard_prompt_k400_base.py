@@ -26,14 +26,14 @@ train_dataloader = dict(
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
     batch_sampler=dict(type='SeededBatchSampler'),  # per-draw seeded augmentation (exact resume)
-    dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/fs_base_s1_train.txt',
+    dataset=dict(type=_base_.video_dataset, ann_file=f'{split_root}/fs_base_s1_train.txt',
                  data_prefix=dict(video=data_root), pipeline=_base_.train_pipeline))
 val_dataloader = dict(
     batch_size=batch_size,
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='RobustVideoDataset', ann_file=f'{split_root}/base_val.txt',
+    dataset=dict(type=_base_.video_dataset, ann_file=f'{split_root}/base_val.txt',
                  data_prefix=dict(video=data_root), pipeline=_base_.test_pipeline, test_mode=True))
 test_dataloader = val_dataloader
 val_evaluator = dict(type='AccMetric')

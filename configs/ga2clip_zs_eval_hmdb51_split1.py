@@ -26,7 +26,7 @@ test_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=False),
-    dataset=dict(type='RobustVideoDataset', ann_file=eval_list, data_prefix=dict(video=data_root),
+    dataset=dict(type=_base_.video_dataset, ann_file=eval_list, data_prefix=dict(video=data_root),
                  pipeline=_base_.test_pipeline, test_mode=True))
 test_evaluator = dict(type='AccMetric')
 test_cfg = dict(type='TestLoop')
