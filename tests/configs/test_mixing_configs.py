@@ -41,7 +41,7 @@ def train_and_test(config: str, options: list, work_dir: str):
 
     from mmengine.runner import Runner
     cfg = train_tool.build_train_config(train_tool.parse_args(
-        [config, '--work-dir', work_dir, '--cfg-options', *SHORT_RUN, *options]))
+        [config, '--work-dir', work_dir, '--plain-config', '--cfg-options', *SHORT_RUN, *options]))
     runner = Runner.from_cfg(cfg)
     model_before = snapshot(runner.model)
     runner.train()
@@ -49,7 +49,7 @@ def train_and_test(config: str, options: list, work_dir: str):
     in_memory = runner.test()
     checkpoint = osp.join(work_dir, 'epoch_1.pth')
     from_checkpoint = test_tool.main([config, checkpoint, '--work-dir', osp.join(work_dir, 'test'),
-                                      '--cfg-options', *SHORT_RUN, *options])
+                                      '--plain-config', '--cfg-options', *SHORT_RUN, *options])
     return runner.model, model_before, losses, in_memory, from_checkpoint
 
 
