@@ -1,10 +1,12 @@
 """Integration: the embedded demo on one few-shot list, zero-shot CLIP, IVLP and GA2-CLIP, through tools/train.py and
-tools/test.py run in-process; the lock between two demo processes; the ablation variants' configs. (The tables'
-statistics are tested on fake runs in tests/evaluation/test_demo_report.py; multi-seed, multi-world claims live in
-the committed grid, docs/results/, never in this suite.)
+tools/test.py subprocesses; ``--existing-only`` on a small run layout against the tables of the tool before its
+split (tests/data/demo_existing_only/); the lock between two demo processes; the ablation variants' configs. (The
+tables' statistics are tested on fake runs in tests/evaluation/test_demo_report.py; multi-seed, multi-world claims
+live in the committed grid, docs/results/, never in this suite.)
 
-The demo part trains stage 1 and GA2-CLIP (hard prompt from the stage-1 prompt model, anchors, coupling) with the
-committed tiny CLIP on the synthetic world and checks the numbers a newcomer would read in the demo's table.
+The trained demo (:func:`demo`, session-scoped: one per test session, ~190 s on 2 loaded cores) is the smallest
+that shows every property here: stage 1 (the hard prompt), zero-shot CLIP, IVLP (the narrowing regression check)
+and GA2-CLIP (hard prompt, anchors, coupling; its checkpoint), one list, one seed, the demo's own schedule.
 """
 import importlib
 import json
@@ -12,6 +14,7 @@ import math
 import os
 import os.path as osp
 import statistics
+import sys
 
 import pytest
 import torch
@@ -23,12 +26,12 @@ IVLP = 'IVLP'
 ZS = 'zero-shot CLIP'
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')
 def module():
     return importlib.import_module('tools.run_demo')
 
 
-@pytest.fixture(scope='module')
+@pytest.fixture(scope='session')
 def demo(module, tmp_path_factory):
     workspace = tmp_path_factory.mktemp('demo')
     results = module.main(['--methods', 'zero-shot,ivlp,ga2clip', '--lists', '1', '--workspace', str(workspace)])
@@ -194,16 +197,12 @@ def test_run_names_group_by_method(module):
 
 def test_a_failing_run_names_itself_with_its_log_tail(module, tmp_path):
     log = str(tmp_path / 'train.log')
-
-    def tool(argv):
-        print('loading', argv)
-        raise KeyError('model.cls_head.nope')
-
+    cmd = [sys.executable, '-c', "print('loading cfg.py'); raise KeyError('model.cls_head.nope')"]
     with pytest.raises(RuntimeError) as err:
-        module.run_in_process(tool, ['cfg.py'], log, 'ivlp_s2_seed1: training', str(tmp_path))
+        module.run_subprocess(cmd, str(tmp_path), log)
     text = str(err.value)
-    assert text.startswith('[demo] ivlp_s2_seed1: training failed; log ') and "loading ['cfg.py']" in text
-    assert "KeyError: 'model.cls_head.nope'" in text and 'Traceback' in text
+    assert text.startswith(f'`{sys.executable} -c ') and f'failed (exit 1); log {log}:' in text
+    assert 'loading cfg.py' in text and "KeyError: 'model.cls_head.nope'" in text and 'Traceback' in text
     assert "KeyError: 'model.cls_head.nope'" in open(log).read()
 
 
@@ -263,10 +262,43 @@ def test_run_lock_between_two_processes(module, tmp_path):
 
 
 def test_default_methods_show_the_released_term_beside_ours(module):
-    assert module.select_methods(module.parse_args([])) == ['zero-shot', 'ivlp', 'vilt', 'ga2clip_released',
-                                                            'ga2clip']
+    assert module.select_methods(None, False) == ['zero-shot', 'ivlp', 'vilt', 'ga2clip_released', 'ga2clip']
     assert "the paper's" in module.METHODS['ga2clip_released'] and 'ours' in module.METHODS['ga2clip']
-    assert module.select_methods(module.parse_args(['--full'])) == list(module.METHODS)
-    assert module.select_methods(module.parse_args(['--full', '--methods', 'ga2clip,ivlp'])) == ['ivlp', 'ga2clip']
+    assert module.select_methods(None, True) == list(module.METHODS)
+    assert module.select_methods('ga2clip,ivlp', True) == ['ivlp', 'ga2clip']
     with pytest.raises(ValueError, match='unknown'):
-        module.select_methods(module.parse_args(['--methods', 'coop']))
+        module.select_methods('coop', False)
+
+
+GOLDEN = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'demo_existing_only')
+
+
+def test_existing_only_tabulates_a_run_layout_as_before(demo, tmp_path):
+    """``--existing-only`` on a small layout of finished runs (:mod:`tests.helpers.demo_layout`: world 0, 3 lists x
+    2 seeds, ViLT-CLIP and one ablation variant a cell short) reads each run's ``last_checkpoint``, test log and
+    ``timing.json`` and writes the same ``results`` and ``ablation`` md / json as tools/run_demo.py did before its
+    split into subprocess steps (the golden files, made with that version on this layout), up to the session's
+    seconds, the thread count and the hard prompt's digest."""
+    from scipy import stats
+
+    from tests.helpers.demo_layout import normalise, write_layout
+    module, workspace, _ = demo
+    wd = str(tmp_path / 'wd')
+    write_layout(wd)
+    common = ['--existing-only', '--workspace', str(workspace), '--work-dir', wd, '--seeds', '0,1']
+    results = module.main(common)
+    ablation = module.main(common + ['--ablation', '--world-seeds', '0', '--methods', 'fusion2,hard_prompt_alone'])
+    for name in ('results.md', 'results.json', 'ablation.md', 'ablation.json'):
+        with open(osp.join(wd, name)) as f, open(osp.join(GOLDEN, name)) as g:
+            assert normalise(f.read(), wd) == g.read(), name
+        assert open(osp.join(wd, name.replace(name.split('.')[1], 'png')), 'rb').read(8) == b'\x89PNG\r\n\x1a\n'
+    assert results['missing'] == {'vilt': ['w0/vilt_s3_seed1']} and 'ViLT-CLIP' not in results['methods']
+    assert ablation['missing'] == {'hard_prompt_alone': ['w0/hard_prompt_alone_s2_seed0']}
+    # the primary comparison re-derived from the runs: seeds averaged within list, t interval over the 3 lists
+    hm = {(r['method'], r['list'], r['seed']): r['metrics']['b2n/hm'] for r in results['runs']}
+    per_list = [statistics.mean(hm['ga2clip_released', lst, s] - hm['ivlp', lst, s] for s in (0, 1))
+                for lst in (1, 2, 3)]
+    half = stats.t.ppf(0.975, df=2) * statistics.stdev(per_list) / math.sqrt(3)
+    [primary] = [c for c in results['comparisons'] if (c['a'], c['b']) == ('ga2clip_released', 'ivlp')]
+    assert primary['nested']['ci_low'] == pytest.approx(statistics.mean(per_list) - half)
+    assert primary['nested']['ci_high'] == pytest.approx(statistics.mean(per_list) + half)
