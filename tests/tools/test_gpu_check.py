@@ -8,7 +8,9 @@ import sys
 import zipfile
 
 from tests.conftest import REPO_ROOT
-from tools import gpu_check
+from tools.gpu_check_parts.parts import run_part
+from tools.gpu_check_parts.report import write_report
+from tools.gpu_check_parts.wheels import check_wheels, wheels_main
 
 
 def test_dry_run_runs_every_part_and_writes_the_report(tmp_path):
@@ -44,14 +46,14 @@ def test_dry_run_runs_every_part_and_writes_the_report(tmp_path):
 
 def test_a_part_past_its_budget_is_killed_and_reported(tmp_path):
     start = __import__('time').perf_counter()
-    res = gpu_check._run_part([sys.executable, '-c', 'import time; print("started", flush=True); time.sleep(60)'],
-                              1.5, str(tmp_path / 'p.log'), dict(os.environ))
+    res = run_part([sys.executable, '-c', 'import time; print("started", flush=True); time.sleep(60)'],
+                   1.5, str(tmp_path / 'p.log'), dict(os.environ))
     assert __import__('time').perf_counter() - start < 20
     assert res['status'] == 'timeout after 1.5 s' and res['rc'] is None
     assert 'started' in (tmp_path / 'p.log').read_text()
     results = dict(device='cpu', a=dict(res, figures=dict(failed=0)), b=dict(res, status='ok', figures=dict(
         step_ratio_ga2_over_ivlp=1.2, test_ratio_400_over_10=0.9)))
-    gpu_check._report(str(tmp_path), results, dry=False)
+    write_report(str(tmp_path), results, dry=False)
     md = (tmp_path / 'gpu_check.md').read_text()
     assert '| (a) GPU tests (pytest -m cuda) | timeout after 1.5 s |' in md
     assert '| GA2 / IVLP training step (`b.step_ratio_ga2_over_ivlp`) | 1.2 | <= 1.05 | MISSES |' in md
@@ -76,9 +78,9 @@ def test_wheel_check(tmp_path):
     fake_wheel(ok, 'addict', '2.4.0', 'py3-none-any')
     fake_wheel(ok, 'wcwidth', '0.9.4', 'cp310-abi3-manylinux2014_x86_64')
     fake_wheel(ok, 'hypothesis', '6.1', 'cp312-cp312-manylinux_2_17_x86_64', ['sortedcontainers<3'])
-    res = gpu_check.check_wheels(str(ok), 60)
+    res = check_wheels(str(ok), 60)
     assert res['problems'] == [] and len(res['wheels']) == 4
-    assert gpu_check.wheels_main([str(ok), '--limit-mib', '60']) == 0
+    assert wheels_main([str(ok), '--limit-mib', '60']) == 0
 
     bad = tmp_path / 'bad'
     bad.mkdir()
@@ -88,8 +90,8 @@ def test_wheel_check(tmp_path):
     fake_wheel(bad, 'termcolor', '3.2.0', 'py3-none-any')  # two versions stop the whole install
     fake_wheel(bad, 'torch', '2.14.1', 'cp312-cp312-manylinux_2_28_x86_64')  # the machine has its own
     fake_wheel(bad, 'yapf', '0.43.0', 'py3-none-macosx_11_0_arm64', size=2 * 2**20)
-    problems = ' | '.join(gpu_check.check_wheels(str(bad), 1.0)['problems'])
+    problems = ' | '.join(check_wheels(str(bad), 1.0)['problems'])
     for expected in ('decord-0.6.0-cp311', 'needs wcwidth', 'two versions of termcolor', 'machine\'s own torch',
                      'yapf-0.43.0-py3-none-macosx', 'over the 1 MiB limit'):
         assert expected in problems, (expected, problems)
-    assert gpu_check.wheels_main([str(bad), '--limit-mib', '1']) == 1
+    assert wheels_main([str(bad), '--limit-mib', '1']) == 1
