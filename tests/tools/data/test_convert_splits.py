@@ -10,6 +10,7 @@ def _tool():
 
 
 cs = _tool()
+layout = importlib.import_module('tools.data.split_layout')
 
 
 def _tree(tmp_path):
@@ -77,17 +78,17 @@ def test_bad_label_is_reported_with_file_and_line(tmp_path):
 
 def test_real_files(shared_path):
     src = shared_path('data')
-    spec = cs.describe('splits/base2novel_splits/k400_splits/fs_base_s1_train.txt')
+    spec = layout.describe('splits/base2novel_splits/k400_splits/fs_base_s1_train.txt')
     rows = cs.convert_list(src, spec, 'mmaction')
     assert len(rows) == 3200 and rows[0] == ('videos_train/getting_a_tattoo/c1O_FxuKCI0_000110_000120.mp4', 0)
-    rows = cs.convert_list(src, cs.describe('splits/base2novel_splits/k400_splits_ga2_variant/'
-                                            'fs_base_s1_train_new.txt'), 'mmaction')
+    rows = cs.convert_list(src, layout.describe('splits/base2novel_splits/k400_splits_ga2_variant/'
+                                                'fs_base_s1_train_new.txt'), 'mmaction')
     assert rows[0] == ('c1O_FxuKCI0.mp4', 0) and len(rows) == 3200
-    rows = cs.convert_list(src, cs.describe('splits/k600_splits/ZS_split3_K600_eval.txt'), 'mmaction')
+    rows = cs.convert_list(src, layout.describe('splits/k600_splits/ZS_split3_K600_eval.txt'), 'mmaction')
     assert rows[2] == ('videos_val/adjusting_glasses/29j-viiLXSM_000011_000021.mp4', 0)
-    rows = cs.convert_list(src, cs.describe('splits/ucf_splits/val1.txt'), 'mmaction')
+    rows = cs.convert_list(src, layout.describe('splits/ucf_splits/val1.txt'), 'mmaction')
     assert rows[0] == ('ApplyEyeMakeup/v_ApplyEyeMakeup_g01_c01.avi', 0) and len(rows) == 3783
-    rows = cs.convert_list(src, cs.describe('anchors/k600_anchor_clips.txt'), 'mmaction')
+    rows = cs.convert_list(src, layout.describe('anchors/k600_anchor_clips.txt'), 'mmaction')
     assert len(rows) == 4595 and rows[0] == ('vol_13/bcpuDaxOeuU_000000_000010.mp4', 0)
     for folder, (num_base, num_all, total) in {'hmdb_splits': (26, 51, 1530),
                                                'ssv2_splits': (87, 174, 24777)}.items():
@@ -95,6 +96,6 @@ def test_real_files(shared_path):
         labels = [label for _, label in rows]
         assert len(rows) == total and max(labels) == num_all - 1
         n_base_val = len(cs.convert_list(
-            src, cs.describe(f'splits/base2novel_splits/{folder}/base_val.txt'), 'listed'))
+            src, layout.describe(f'splits/base2novel_splits/{folder}/base_val.txt'), 'listed'))
         assert max(labels[:n_base_val]) == num_base - 1 and min(labels[n_base_val:]) == num_base
     assert rows[0] == ('74225.webm', 28)

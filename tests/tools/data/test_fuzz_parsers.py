@@ -63,6 +63,7 @@ def test_video_and_annotation_lists(content):
 def test_convert_splits_list_and_labels(list_text, labels):
     """A base-to-novel list and its class-name file in a canonical tree."""
     import tools.data.convert_splits as convert
+    from tools.data.split_layout import describe
     with tempfile.TemporaryDirectory() as root:
         rel = 'splits/base2novel_splits/hmdb_splits/base_train.txt'
         os.makedirs(osp.join(root, osp.dirname(rel)))
@@ -73,7 +74,7 @@ def test_convert_splits_list_and_labels(list_text, labels):
             with open(path, 'wb') as f:
                 f.write(data.encode('utf-8', 'surrogatepass') if isinstance(data, str) else data)
         try:
-            rows = convert.convert_list(root, convert.describe(rel), 'mmaction')
+            rows = convert.convert_list(root, describe(rel), 'mmaction')
         except ValueError as err:
             assert re.match(f'({re.escape(list_file)}|{re.escape(label_file)}):\\d+: ', str(err)), str(err)
         else:
