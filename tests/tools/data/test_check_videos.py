@@ -79,8 +79,8 @@ def test_a_hung_decoder_is_killed_and_later_videos_get_their_time(tmp_path, monk
     import multiprocessing as mp
     import os
     import time
-    tool = _tool()
-    real = tool.probe_video
+    pool = importlib.import_module('tools.data.video_probe_pool')
+    real = pool.probe_video
 
     def decoder(path, num_frames=4, min_frames=1):
         if 'hang' in path:
@@ -91,12 +91,12 @@ def test_a_hung_decoder_is_killed_and_later_videos_get_their_time(tmp_path, monk
             os._exit(11)
         return real(path, num_frames, min_frames)
 
-    monkeypatch.setattr(tool, 'probe_video', decoder)
+    monkeypatch.setattr(pool, 'probe_video', decoder)
     from tests.reliability.world import write_video
     good = [write_video(str(tmp_path / f'good_{i}.mp4'), seed=i) for i in range(3)]
     paths = [good[0], str(tmp_path / 'hang.mp4'), good[1], str(tmp_path / 'crash.mp4'), good[2]]
     start = time.monotonic()
-    bad = tool.probe_all(paths, workers=1, timeout=3, progress=False)
+    bad = pool.probe_all(paths, workers=1, timeout=3, progress=False)
     assert time.monotonic() - start < 30
     assert bad == {paths[1]: 'decoding did not finish within 3 s (decoder killed)',
                    paths[3]: 'the decoder crashed (worker exit code 11)'}
