@@ -32,7 +32,7 @@ import torch.nn.functional as F
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 import ga2clip_mmaction  # noqa: E402,F401  (registers the GA2-Tiny open_clip config)
-from ga2clip_mmaction.synthetic import world  # noqa: E402
+from ga2clip_mmaction.synthetic import render, world  # noqa: E402
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)
@@ -131,7 +131,7 @@ def evaluate(model, tokenizer, pairs: List[Tuple[str, str]], n: int, seed: int) 
     text = model.encode_text(tokenizer([f'a photo of a {c} {s}.' for c, s in pairs]), normalize=True)
     correct = 0
     for k, (c, s) in enumerate(pairs):
-        imgs = np.stack([world.render_image(world.sample_nuisance(rng, c, s, False), 64, rng)
+        imgs = np.stack([render.render_image(world.sample_nuisance(rng, c, s, False), 64, rng)
                          for _ in range(n)])
         feats = model.encode_image(to_tensor(imgs), normalize=True)
         correct += int(((feats @ text.T).argmax(1) == k).sum())
@@ -188,7 +188,7 @@ def main() -> None:
     model.train()
     for step in range(args.steps):
         obj_idx = rng.choice(len(objects), size=args.batch_size, p=weights)
-        imgs = np.stack([world.render_image(objects[i], image_size, rng) for i in obj_idx])
+        imgs = np.stack([render.render_image(objects[i], image_size, rng) for i in obj_idx])
         cap_idx = np.array([rng.choice(matching[i]) for i in obj_idx])
         uniq = np.unique(cap_idx)
         pos = torch.from_numpy(match[obj_idx][:, uniq])
@@ -223,7 +223,7 @@ def main() -> None:
         ev = np.random.default_rng(12345)
         correct = 0
         for c, s in novel:
-            imgs = np.stack([world.render_image(world.sample_nuisance(ev, c, s, False), image_size, ev)
+            imgs = np.stack([render.render_image(world.sample_nuisance(ev, c, s, False), image_size, ev)
                              for _ in range(args.eval_images)])
             pred = (model.encode_image(to_tensor(imgs), normalize=True) @ text.T).argmax(1)
             correct += int((pred == all_pairs.index((c, s))).sum())

@@ -4,7 +4,7 @@ from itertools import product
 import numpy as np
 import pytest
 
-from ga2clip_mmaction.synthetic import world
+from ga2clip_mmaction.synthetic import render, world
 
 
 def test_roles_partition_the_pairs():
@@ -36,7 +36,7 @@ def test_caption_constraints_match_attributes():
 def test_render_video_moves_the_object():
     rng = np.random.default_rng(0)
     attrs = world.Attributes('blue', 'square', size='small', background='black', motion='right')
-    clip = world.render_video(attrs, 8, 64, rng)
+    clip = render.render_video(attrs, 8, 64, rng)
     assert clip.shape == (8, 64, 64, 3) and clip.dtype == np.uint8
     # blue channel mass (the object) moves to the right
     xs = [np.nonzero(f[..., 2].astype(int) - f[..., 0] > 100)[1].mean() for f in clip]
@@ -47,9 +47,9 @@ def test_render_video_moves_the_object():
 
 
 def test_render_is_deterministic_and_shapes_differ():
-    a = world.render_image(world.Attributes('red', 'circle'), 64, np.random.default_rng(3))
-    b = world.render_image(world.Attributes('red', 'circle'), 64, np.random.default_rng(3))
-    c = world.render_image(world.Attributes('red', 'cross'), 64, np.random.default_rng(3))
+    a = render.render_image(world.Attributes('red', 'circle'), 64, np.random.default_rng(3))
+    b = render.render_image(world.Attributes('red', 'circle'), 64, np.random.default_rng(3))
+    c = render.render_image(world.Attributes('red', 'cross'), 64, np.random.default_rng(3))
     assert np.array_equal(a, b)
     area = lambda img: int((img[..., 0].astype(int) - img[..., 1] > 100).sum())  # noqa: E731
     assert area(a) > 1.3 * area(c)  # a disc covers more than a cross of the same radius

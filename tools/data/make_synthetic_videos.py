@@ -33,7 +33,7 @@ import cv2
 import numpy as np
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from ga2clip_mmaction.synthetic import world  # noqa: E402
+from ga2clip_mmaction.synthetic import render, world  # noqa: E402
 
 ROLE_IDS = {'base': 0, 'novel': 1, 'stage1': 2, 'anchor': 3}
 STAMP = 'generated.json'
@@ -190,7 +190,7 @@ def generate(args: argparse.Namespace) -> Dict[str, int]:
         path = osp.join(root, 'videos', rel)
         os.makedirs(osp.dirname(path), exist_ok=True)
         rng = np.random.default_rng([args.seed, 7, *map(ord, rel)])
-        write_video(path, world.render_video(attrs, args.frames, args.size, rng))
+        write_video(path, render.render_video(attrs, args.frames, args.size, rng))
     with open(stamp, 'w') as f:
         json.dump(dict(settings=settings, videos=len(videos)), f, indent=2, sort_keys=True)
     return dict(videos=len(videos))
