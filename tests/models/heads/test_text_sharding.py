@@ -99,22 +99,26 @@ def _sharded_vs_unsharded(rank: int, world_size: int) -> dict:
 
 
 def _rank_randomness(rank: int, world_size: int) -> dict:
-    """Dropout masks after ResumableRandomnessHook at iterations 3, 3 (again) and 4; a class_features() with
-    gradients on rank 0 only, which must return without waiting for rank 1."""
+    """Dropout masks after ResumableRandomnessHook at iterations 3, 3 (again) and 4, and the step seed it
+    publishes for the sharded text encoding; a class_features() with gradients on rank 0 only, which must
+    return without waiting for rank 1."""
     from types import SimpleNamespace
     import torch.distributed as dist
+    from mmengine.logging import MessageHub
     from ga2clip_mmaction.engine.hooks import ResumableRandomnessHook
+    from ga2clip_mmaction.utils.randomness import SHARED_STEP_SEED_KEY
     hook = ResumableRandomnessHook()
-    masks = {}
+    masks, shared = {}, {}
     for name, step in (('it3', 3), ('it3_again', 3), ('it4', 4)):
         hook.before_train_iter(SimpleNamespace(seed=0, iter=step, _randomness_cfg={}), 0)
         masks[name] = torch.nn.functional.dropout(torch.ones(256), 0.5, training=True).bool().tolist()
+        shared[name] = MessageHub.get_current_instance().get_info(SHARED_STEP_SEED_KEY)
     local = None
     if rank == 0:
         head = _head('concat_mlp')
         local = list(head.class_features().shape)  # gradients on, one rank only: no collective
     dist.barrier()  # rank 1 arrives here at once; rank 0 only if class_features() did not wait for it
-    return dict(masks=masks, local=local)
+    return dict(masks=masks, shared=shared, local=local)
 
 
 def _both(rank: int, world_size: int) -> dict:
@@ -197,6 +201,9 @@ def test_ranks_draw_their_own_dropout_masks_reproducibly_per_iteration(two_ranks
     assert r0['it3'] != r1['it3'] and r0['it4'] != r1['it4']  # ranks differ
     assert r0['it3'] == r0['it3_again'] and r1['it3'] == r1['it3_again']  # a function of the iteration
     assert r0['it3'] != r0['it4']  # steps differ
+    # the seed published for the sharded text encoding is the step's, the same on both ranks
+    (s0, s1) = [r['randomness']['shared'] for r in two_ranks]
+    assert s0 == s1 and s0['it3'] == s0['it3_again'] != s0['it4']
 
 
 def test_class_features_with_gradients_on_one_rank_runs_no_collective(two_ranks):
