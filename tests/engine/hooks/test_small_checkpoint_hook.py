@@ -113,16 +113,88 @@ def test_small_checkpoint_refused_by_other_frozen_weights_and_released_anchor_co
     assert sum(fetched) == 2  # one anchor clip per batch, 2 batches: decoded as released
     small = str(tmp_path / 'run' / 'epoch_1.pth')
     assert osp.getsize(small) < 200_000  # the full one is ~13 MB (the 49408 x 64 token embedding)
-    torch.manual_seed(0)
-    same = MODELS.build(run_cfg(tmp_path / 'x').model)  # same seed -> same random CLIP: accepted
-    torch.manual_seed(123)
-    other = MODELS.build(run_cfg(tmp_path / 'y').model)  # other random CLIP weights
+    frozen = torch.load(small, map_location='cpu', weights_only=False)['meta']['small_checkpoint']['frozen']
+    src = runner.model.state_dict()
+    torch.manual_seed(123)  # whatever the seed: `same` gets the trained model's frozen weights copied in below
+    same = MODELS.build(run_cfg(tmp_path / 'x').model)
+    with torch.no_grad():
+        for name in frozen:
+            same.state_dict()[name].copy_(src[name])
+    assert not torch.equal(same.backbone.prompt, runner.model.backbone.prompt)  # the load must bring them
     load_checkpoint(same, small, strict=True)
-    torch.testing.assert_close(same.backbone.prompt, runner.model.backbone.prompt)
-    with pytest.raises(RuntimeError, match='small checkpoint.*fingerprint.*other frozen weights.*clip.weights'):
+    loaded = same.state_dict()
+    for name, value in trained(runner).items():  # every trained parameter comes from the small checkpoint
+        torch.testing.assert_close(loaded[name], value, atol=0, rtol=0)
+    for name in frozen:  # and the frozen ones stay the model's (refilled from it, checked against the record)
+        torch.testing.assert_close(loaded[name], src[name], atol=0, rtol=0)
+    # other frozen weights: another random CLIP (provably other: checked), and the trained one nudged by one ulp
+    other = MODELS.build(run_cfg(tmp_path / 'y').model)
+    differ = [n for n in frozen if not torch.equal(other.state_dict()[n], src[n])]  # not the ones / zeros of norms
+    assert 'backbone.visual.conv1.weight' in differ and 'cls_head.text.token_embedding.weight' in differ
+    with pytest.raises(RuntimeError, match=rf'small checkpoint.*fingerprint.*other frozen weights '
+                                           rf'\({len(differ)} of {len(frozen)} tensors differ.*clip.weights'):
         load_checkpoint(other, small, strict=True)
+    nudged = MODELS.build(run_cfg(tmp_path / 'z').model)
+    nudged.load_state_dict(src)
+    with torch.no_grad():
+        weight = nudged.backbone.visual.conv1.weight.view(-1)
+        weight[0] = torch.nextafter(weight[0], torch.tensor(float('inf')))
+    one = rf'\(1 of {len(frozen)} tensors differ, e.g. backbone.visual.conv1.weight\)'
+    with pytest.raises(RuntimeError, match=one):
+        load_checkpoint(nudged, small, strict=True)
     # the same weights saved in full load anywhere (the frozen weights come with them)
     full = tmp_path / 'full.pth'
     torch.save({'state_dict': runner.model.state_dict()}, full)
     load_checkpoint(other, str(full), strict=True)
     torch.testing.assert_close(other.backbone.visual.conv1.weight, runner.model.backbone.visual.conv1.weight)
+
+
+def test_ema_state_dict_is_small_and_resumes_the_averaged_and_the_raw_prompts(run_cfg, tmp_path):
+    """EMAHook with small checkpoints: MMEngine swaps the averaged weights into ``state_dict`` and the raw ones into
+    ``ema_state_dict`` (``module.`` keys) before SmallCheckpointHook shrinks both; a resume restores each.
+
+    With EMAHook's default ``strict_load=False``: the EMA model keeps its own frozen weights (copies of the
+    model's, which the load checks against the record). ``strict_load=True`` cannot resume a small checkpoint
+    (MMEngine's EMAHook loads ``ema_state_dict`` before any refill: missing keys)."""
+    cfg = run_cfg(tmp_path / 'ema')
+    cfg.train_cfg.max_epochs = 1  # 2 iterations: the EMA copies the first, averages the second
+    cfg.custom_hooks = [dict(type='EMAHook', momentum=0.5)]
+    runner = Runner.from_cfg(cfg)
+    runner.train()
+    ema = next(h for h in runner.hooks if type(h).__name__ == 'EMAHook').ema_model
+    ckpt = torch.load(tmp_path / 'ema' / 'epoch_1.pth', map_location='cpu', weights_only=False)
+    record = ckpt['meta']['small_checkpoint']
+    assert 'backbone.visual.conv1.weight' in record['frozen']
+    # small: no frozen weight in either state dict, every other key in both
+    assert set(ckpt['ema_state_dict']) == {'steps'} | {'module.' + k for k in ckpt['state_dict']}
+    assert not set(record['frozen']) & set(ckpt['state_dict'])
+    assert osp.getsize(tmp_path / 'ema' / 'epoch_1.pth') < 300_000
+    raw, averaged = trained(runner), {n: p.detach().clone() for n, p in ema.module.named_parameters()}
+    assert set(raw) <= set(ckpt['state_dict'])
+    for name in raw:  # state_dict: the averaged weights (deployment); ema_state_dict: the raw ones
+        torch.testing.assert_close(ckpt['state_dict'][name], averaged[name], atol=0, rtol=0)
+        torch.testing.assert_close(ckpt['ema_state_dict']['module.' + name], raw[name], atol=0, rtol=0)
+    assert any(not torch.equal(averaged[n], raw[n]) for n in raw)  # the average is not the raw model
+    # leaving the frozen weights out of ema_state_dict loses nothing: the EMA's are the model's, bit for bit
+    src = runner.model.state_dict()
+    for name in record['frozen']:
+        torch.testing.assert_close(averaged[name], src[name], atol=0, rtol=0)
+    # resume in a fresh runner (the run is complete: nothing more trains): the raw prompts back in the model,
+    # the averaged ones in the EMA model, its step count, and the frozen weights in both
+    cfg = run_cfg(tmp_path / 'ema_resumed')
+    cfg.train_cfg.max_epochs = 1
+    cfg.custom_hooks = [dict(type='EMAHook', momentum=0.5)]
+    cfg.update(resume=True, load_from=str(tmp_path / 'ema' / 'epoch_1.pth'))
+    resumed = Runner.from_cfg(cfg)
+    resumed.train()
+    resumed_ema = next(h for h in resumed.hooks if type(h).__name__ == 'EMAHook').ema_model
+    assert resumed.epoch == 1 and int(resumed_ema.steps) == int(ema.steps) == 2
+    for name, value in trained(resumed).items():
+        torch.testing.assert_close(value, raw[name], atol=0, rtol=0)
+    resumed_state = resumed.model.state_dict()
+    for name in record['frozen']:
+        torch.testing.assert_close(resumed_state[name], src[name], atol=0, rtol=0)
+    resumed_avg = dict(resumed_ema.module.named_parameters())
+    assert resumed_avg.keys() == averaged.keys() > set(record['frozen'])
+    for name, value in averaged.items():  # trained (averaged) and frozen
+        torch.testing.assert_close(resumed_avg[name], value, atol=0, rtol=0)
