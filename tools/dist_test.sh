@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Usage: bash tools/dist_test.sh CONFIG CHECKPOINT GPUS [test.py options]
-# Multi-node: set NNODES, NODE_RANK, MASTER_ADDR and PORT on every node; PYTHON picks the interpreter.
+# One node: a free port is found by torchrun (--standalone) unless PORT is set. Multi-node: set NNODES,
+# NODE_RANK, MASTER_ADDR and PORT on every node (tools/dist_rendezvous.sh). PYTHON picks the interpreter.
 # GPUS is the number of processes on this node (one per GPU). Without CUDA the ranks run on the CPU
 # with gloo (configs/_base_/default_runtime.py), no extra flag.
 set -euo pipefail
@@ -8,14 +9,10 @@ CONFIG=$1
 CHECKPOINT=$2
 GPUS=$3
 shift 3
-NNODES=${NNODES:-1}
-NODE_RANK=${NODE_RANK:-0}
-PORT=${PORT:-29500}
-MASTER_ADDR=${MASTER_ADDR:-127.0.0.1}
 TOOLS=$(dirname "$0")
+# shellcheck source=tools/dist_rendezvous.sh
+source "$TOOLS/dist_rendezvous.sh"
 # the repository importable by the ranks (modules named in custom_imports), as in MMAction2's scripts
 export PYTHONPATH="$TOOLS/..${PYTHONPATH:+:$PYTHONPATH}"
-exec "${PYTHON:-python}" -m torch.distributed.run \
-    --nnodes="$NNODES" --node_rank="$NODE_RANK" --master_addr="$MASTER_ADDR" \
-    --nproc_per_node="$GPUS" --master_port="$PORT" \
+exec "${PYTHON:-python}" -m torch.distributed.run "${RDZV[@]}" --nproc_per_node="$GPUS" \
     "$TOOLS/test.py" "$CONFIG" "$CHECKPOINT" --launcher pytorch "$@"

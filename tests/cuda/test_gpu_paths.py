@@ -9,7 +9,6 @@
 import glob
 import os
 import os.path as osp
-import socket
 import subprocess
 import sys
 
@@ -59,15 +58,9 @@ def test_amp_training_steps_through_the_runner(dtype, mode, device, tiny_demo_wo
         assert 0 < wrapper.loss_scaler.get_scale() < float('inf')
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(('127.0.0.1', 0))
-        return s.getsockname()[1]
-
-
 def test_dist_train_one_gpu_on_nccl(real_cuda, tiny_demo_world, tmp_path):
     work = tmp_path / 'dist'
-    env = dict(os.environ, PYTHON=sys.executable, PORT=str(_free_port()))
+    env = dict(os.environ, PYTHON=sys.executable)  # one node: torchrun --standalone finds a port
     proc = subprocess.run(
         ['bash', osp.join(REPO_ROOT, 'tools', 'dist_train.sh'), DEMO, '1', '--work-dir', str(work),
          '--cfg-options', *SHORT_RUN], cwd=tiny_demo_world, env=env, capture_output=True, text=True, timeout=300)

@@ -5,7 +5,9 @@ Two ways to start ranks, both used by every multi-rank test of the suite:
 * :func:`run_ranks` runs a Python function on ``world_size`` child processes that share a gloo process group
   (file-based rendezvous in a fresh temporary directory, so no port is involved);
 * :func:`run_commands` runs command lines (``torchrun`` launchers, ``tools/dist_*.sh``, ``tools/slurm_*.sh``)
-  side by side, on free ports chosen by :func:`free_port`.
+  side by side. One-node launchers need no port (``tools/dist_train.sh`` without ``PORT`` lets torchrun's
+  standalone rendezvous bind one itself); where the ranks must be told a port in advance (two nodes, Slurm),
+  :func:`with_free_port` gives one and starts again on a new one if another process took it first.
 
 Both wait for every rank with a deadline, kill what is left when it passes, and raise one error that gives each
 rank's exit status and traceback (or output tail), so a failure names the rank and the line.
@@ -46,11 +48,34 @@ class RankFailure(AssertionError):
     """One or more ranks failed; the message has each rank's status and traceback / output tail."""
 
 
+#: What a rank or launcher prints when the port it was told is taken.
+PORT_CLASH = ('EADDRINUSE', 'address already in use')
+
+
 def free_port() -> int:
-    """A TCP port on 127.0.0.1 that is free now (the OS picks it)."""
+    """A TCP port on 127.0.0.1 that is free now (the OS picks it). Only now: use :func:`with_free_port`."""
     with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as sock:
         sock.bind(('127.0.0.1', 0))
         return sock.getsockname()[1]
+
+
+def with_free_port(launch: Callable[[int], Any], tries: int = 3) -> Any:
+    """``launch(port)`` on a port that was free when asked for; if it failed because the port was taken in
+    between (its :class:`RankFailure` message names ``EADDRINUSE`` / ``address already in use``), again on a new
+    port, up to ``tries`` times. Any other failure is raised at once.
+
+    A port handed to other processes can always be taken before they bind it; the clash is detected and retried
+    rather than ruled out.
+
+    Returns:
+        Any: What ``launch`` returned.
+    """
+    for attempt in range(tries):
+        try:
+            return launch(free_port())
+        except RankFailure as err:
+            if attempt + 1 == tries or not any(s in str(err).lower() for s in (c.lower() for c in PORT_CLASH)):
+                raise
 
 
 def _exit_status(code: Optional[int]) -> str:

@@ -32,7 +32,7 @@ import numpy as np
 import pytest
 import torch
 
-from tests.helpers.dist import free_port, run_commands
+from tests.helpers.dist import run_commands, with_free_port
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TINY = osp.join(REPO, 'tests', 'data', 'configs', 'ga2clip_tiny_dist.py')
@@ -157,7 +157,7 @@ def two_ranks(world, tmp_path_factory):
     """``tools/dist_train.sh CFG 2``: batch b per rank, gradient checkpointing on."""
     work_dir = str(tmp_path_factory.mktemp('two_ranks'))
     run_commands([['bash', osp.join(REPO, 'tools', 'dist_train.sh'), world, '2', '--work-dir', work_dir,
-                   '--cfg-options', *CKPT_FLAGS]], env=launcher_env(PORT=free_port()), cwd=REPO,
+                   '--cfg-options', *CKPT_FLAGS]], env=launcher_env(), cwd=REPO,
                  names=['dist_train.sh'])
     return work_dir
 
@@ -224,7 +224,7 @@ def test_dist_test_gives_exactly_the_single_process_metrics(world, two_ranks, tm
         one = test_tool.main([world, ckpt, '--work-dir', str(one_dir), '--dump', str(one_dir / 'preds.pkl')])
     run_commands([['bash', osp.join(REPO, 'tools', 'dist_test.sh'), world, ckpt, '2', '--work-dir',
                    str(dist_dir), '--dump', str(dist_dir / 'preds.pkl')]],
-                 env=launcher_env(PORT=free_port()), cwd=REPO, names=['dist_test.sh'])
+                 env=launcher_env(), cwd=REPO, names=['dist_test.sh'])
     (scalars, ) = glob.glob(str(dist_dir / '*' / '*.json'))
     with open(scalars) as f:
         got = json.loads(f.read().strip().splitlines()[-1])
@@ -237,11 +237,10 @@ def test_dist_test_gives_exactly_the_single_process_metrics(world, two_ranks, tm
 
 def _two_nodes(world: str, work_dir: str, *args: str) -> None:
     """Two torchrun launchers (``NNODES=2``, node ranks 0 and 1, one process each) on 127.0.0.1."""
-    port = free_port()
     cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), world, '1', '--work-dir', work_dir, *args]
-    run_commands([['env', f'NODE_RANK={node}', *cmd] for node in (0, 1)],
-                 env=launcher_env(NNODES=2, MASTER_ADDR='127.0.0.1', PORT=port), cwd=REPO,
-                 names=['node 0', 'node 1'])
+    with_free_port(lambda port: run_commands([['env', f'NODE_RANK={node}', *cmd] for node in (0, 1)],
+                                             env=launcher_env(NNODES=2, MASTER_ADDR='127.0.0.1', PORT=port),
+                                             cwd=REPO, names=['node 0', 'node 1']))
 
 
 def test_two_nodes_train_checkpoint_and_resume_to_the_single_node_result(world, two_ranks, tmp_path):
@@ -293,12 +292,16 @@ def three_ranks_slurm(world, tmp_path_factory):
     srun.write_text(FAKE_SRUN.format(python=sys.executable))
     srun.chmod(srun.stat().st_mode | stat.S_IEXEC)
     work_dir = str(tmp / 'work')
-    env = launcher_env(GPUS=3, GPUS_PER_NODE=3, CPUS_PER_TASK=1, SRUN_ARGS='--quotatype=auto --exclusive',
-                       MASTER_ADDR='127.0.0.1', MASTER_PORT=free_port(), FAKE_SRUN_LOG=str(tmp / 'srun.json'))
-    env['PATH'] = os.pathsep.join([str(srun.parent), env['PATH']])
-    run_commands([['bash', osp.join(REPO, 'tools', 'slurm_train.sh'), 'cpu_part', 'ga2_tiny', world,
-                   '--work-dir', work_dir, '--cfg-options', 'train_cfg.max_epochs=1']],
-                 env=env, cwd=REPO, names=['slurm_train.sh'])
+
+    def launch(port: int) -> None:
+        env = launcher_env(GPUS=3, GPUS_PER_NODE=3, CPUS_PER_TASK=1, SRUN_ARGS='--quotatype=auto --exclusive',
+                           MASTER_ADDR='127.0.0.1', MASTER_PORT=port, FAKE_SRUN_LOG=str(tmp / 'srun.json'))
+        env['PATH'] = os.pathsep.join([str(srun.parent), env['PATH']])
+        run_commands([['bash', osp.join(REPO, 'tools', 'slurm_train.sh'), 'cpu_part', 'ga2_tiny', world,
+                       '--work-dir', work_dir, '--cfg-options', 'train_cfg.max_epochs=1']],
+                     env=env, cwd=REPO, names=['slurm_train.sh'])
+
+    with_free_port(launch)
     with open(tmp / 'srun.json') as f:
         return work_dir, json.load(f)
 
@@ -354,12 +357,12 @@ def test_a_rank_killed_then_resume_through_dist_train_is_bit_identical(world, tw
     work_dir = str(tmp_path / 'killed')
     cmd = ['bash', osp.join(REPO, 'tools', 'dist_train.sh'), world, '2', '--work-dir', work_dir,
            '--cfg-options', *CKPT_FLAGS]
-    env = launcher_env(PORT=free_port(), KILL_RANK_AT_ITER=ITERS_PER_EPOCH + 1)
+    env = launcher_env(KILL_RANK_AT_ITER=ITERS_PER_EPOCH + 1)
     env['PYTHONPATH'] = os.pathsep.join([str(site), env['PYTHONPATH']])
     proc = subprocess.run(cmd, env=env, cwd=REPO, capture_output=True, text=True, timeout=300)
     assert proc.returncode != 0, proc.stdout[-2000:]
     assert osp.isfile(osp.join(work_dir, 'epoch_1.pth')) and not osp.exists(osp.join(work_dir, 'epoch_2.pth'))
-    run_commands([cmd + ['--resume']], env=launcher_env(PORT=free_port()), cwd=REPO, names=['dist_train.sh'])
+    run_commands([cmd + ['--resume']], env=launcher_env(), cwd=REPO, names=['dist_train.sh'])
     got, want = state(osp.join(work_dir, 'epoch_2.pth')), state(osp.join(two_ranks, 'epoch_2.pth'))
     for key in prompt_keys(want):
         assert torch.equal(got[key], want[key]), key

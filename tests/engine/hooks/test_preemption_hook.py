@@ -16,7 +16,7 @@ import torch
 from ga2clip_mmaction.engine.hooks.preemption_hook import PREEMPTED_EXIT_CODE, PreemptionHook
 from ga2clip_mmaction.utils.atomic_write import current_umask
 from ga2clip_mmaction.utils.checkpoint import safe_torch_load
-from tests.helpers.dist import free_port, run_commands
+from tests.helpers.dist import run_commands
 from tests.reliability.world import latest, make_world, max_abs_diff, prompt_params
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
@@ -192,7 +192,7 @@ def launcher(config, work_dir, *args):
 
 
 def launcher_env(root, **extra):
-    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1', PORT=str(free_port()),
+    env = dict(os.environ, PYTHON=sys.executable, OMP_NUM_THREADS='1',
                PYTHONPATH=os.pathsep.join([REPO, str(root), os.environ.get('PYTHONPATH', '')]).rstrip(os.pathsep))
     env.update({k: str(v) for k, v in extra.items()})
     return env
