@@ -53,6 +53,7 @@ def test_released_reference_equals_our_model():
     cfg = Config.fromfile(CONFIG)
     cfg.merge_from_dict({k: int(v) for k, v in (o.split('=') for o in TINY)})
     args = SimpleNamespace(arch='GA2-Tiny-Random', classes=5)
+    torch.manual_seed(0)  # the random CLIP: the same weights every run
     model = build(cfg, args, 'released', 'cpu', dropout=False).train()
     head = model.cls_head
     torch.manual_seed(1)
@@ -77,7 +78,8 @@ def test_released_reference_equals_our_model():
         grads.append((loss.detach(), [p.grad.clone() for p in params]))
     torch.testing.assert_close(grads[0][0], grads[1][0])
     for ref, ours in zip(grads[0][1], grads[1][1]):
-        torch.testing.assert_close(ref, ours, atol=1e-6, rtol=1e-4)
+        # float32 sums in another order: errors relative to the tensor's largest gradient, not to each element
+        torch.testing.assert_close(ref, ours, atol=1e-5 * float(ref.abs().max()), rtol=1e-4)
 
 
 def test_data_path_per_worker_ratio_and_workers(tmp_path, capsys):
