@@ -25,7 +25,8 @@ KgCoOp's strength), ``vilt_l2_8`` (the old weight, l2 at 8.0 = twice KgCoOp's; a
 ``--ablation`` runs GA2-CLIP variants (``ABLATION``) instead and writes ``<work-dir>/ablation.{md,json,png}``,
 each variant against the full GA2-CLIP (kl) runs (Holm across the variants) and IVLP, both reused from the grid.
 Two demo processes on one work dir share the work: each run is held by a file lock, a process skips the runs
-another holds and comes back to them at the end (``--no-report`` for a helper that writes no tables).
+another holds and comes back to them at the end (``--no-report`` for a helper that writes no tables). ``--jobs N``
+(default 2) starts the N-1 helpers itself (:mod:`tools.demo_workers`), every train/test at one torch thread.
 
 Usage::
 
@@ -40,7 +41,7 @@ import os
 import os.path as osp
 import sys
 import time
-from typing import Dict, List, Optional, Sequence
+from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -48,6 +49,7 @@ from tools.demo_grid import (ABLATION, ABLATION_WORLDS, COMPARISONS, CONFIGS, DE
                              HARD_PROMPT, METHOD_OPTIONS, METHODS, PLANNED_WORLDS, REFERENCE, REPO, ablation_runs,
                              epoch_options, method_budget, run_labels, run_name, select_methods, train_set_options,
                              world_dirs)
+from tools.demo_workers import one_thread_children, start_helpers, stop_on_error, wait_helpers  # noqa: E402
 from tools.demo_steps import (ensure_hard_prompt, latest_checkpoint, prepare_world, read_test_metrics,  # noqa: E402
                               read_timing, run_lock, run_subprocess, train_and_test, zero_shot_run)
 
@@ -84,6 +86,10 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
                    help='with --ablation: take the IVLP and full GA2-CLIP (kl) runs from this committed grid '
                    '(results json, e.g. docs/results/demo_full_grid.json) instead of training them again; a cell '
                    'the grid lacks is trained')
+    p.add_argument('--jobs', type=int, default=2,
+                   help='runs trained at once (default 2, one per core of a 2-core machine): N-1 helper demo '
+                   'processes (--no-report) share the runs through the run locks; with N > 1 every train/test '
+                   'process gets OMP_NUM_THREADS=1')
     p.add_argument('--force', action='store_true', help='redo every step')
     p.add_argument('--cfg-options', nargs='*', default=[],
                    help='extra key=value overrides for every trained run')
@@ -130,6 +136,31 @@ def reused_runs(grid_json: str, entries: Sequence[tuple]) -> Dict[int, dict]:
         if rec is not None:
             out[i] = dict(rec, reused_from=osp.relpath(osp.abspath(grid_json), REPO))
     return out
+
+
+def train_entries(args: argparse.Namespace, entries: Sequence[tuple], homes: Dict[int, Tuple[str, str]],
+                  trained: Dict[int, dict], record: Callable[[int, str, Dict[str, float]], dict]) -> None:
+    """Train and test every entry ``(name, config, opts, world, list, seed)`` not in ``trained`` (filled in by
+    position): first the runs no other demo process holds, then, waiting, the rest."""
+    for wait in (False, True) if not args.existing_only else ():
+        for i, (name, config, opts, world, split, seed) in enumerate(entries):
+            if i in trained:
+                continue
+            ws, runs_dir = homes[world]
+            if name != 'ivlp' and (args.ablation or name.startswith('ga2clip')):
+                ensure_hard_prompt(ws, osp.join(runs_dir, 'stage1'), args.stage1_epochs, args.force)
+            rname = run_name(name, split, seed)
+            wd = osp.join(runs_dir, rname)
+            common = train_set_options(config, split) + list(opts) + list(args.cfg_options)
+            train_opts = epoch_options(args.epochs) + common + [f'randomness.seed={seed}']
+            metrics = train_and_test(config, wd, ws, train_opts, common, args.force,
+                                     rname if world == 0 else f'w{world}/{rname}', wait=wait)
+            if metrics is None:
+                continue  # another demo process is on it
+            bad = [k for k, v in metrics.items() if not math.isfinite(v)]
+            if bad:
+                raise RuntimeError(f'{rname}: non-finite metrics {bad} (log {wd}/test.log)')
+            trained[i] = record(i, wd, metrics)
 
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
@@ -191,25 +222,10 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         trained = {i: r for i, r in trained.items() if r['method'] not in missing}
         methods = methods and [m for m in methods if m not in missing]
     # first the runs no other demo process holds, then wait for the rest
-    for wait in (False, True) if not args.existing_only else ():
-        for i, (name, config, opts, world, split, seed) in enumerate(entries):
-            if i in trained:
-                continue
-            ws, runs_dir = homes[world]
-            if name != 'ivlp' and (args.ablation or name.startswith('ga2clip')):
-                ensure_hard_prompt(ws, osp.join(runs_dir, 'stage1'), args.stage1_epochs, args.force)
-            rname = run_name(name, split, seed)
-            wd = osp.join(runs_dir, rname)
-            common = train_set_options(config, split) + list(opts) + list(args.cfg_options)
-            train_opts = epoch_options(args.epochs) + common + [f'randomness.seed={seed}']
-            metrics = train_and_test(config, wd, ws, train_opts, common, args.force,
-                                     rname if world == 0 else f'w{world}/{rname}', wait=wait)
-            if metrics is None:
-                continue  # another demo process is on it
-            bad = [k for k, v in metrics.items() if not math.isfinite(v)]
-            if bad:
-                raise RuntimeError(f'{rname}: non-finite metrics {bad} (log {wd}/test.log)')
-            trained[i] = record(i, wd, metrics)
+    helpers = [] if args.existing_only else start_helpers(argv, args.jobs)
+    with one_thread_children(bool(helpers)), stop_on_error(helpers):
+        train_entries(args, entries, homes, trained, record)
+    wait_helpers(helpers)
     runs += [trained[i] for i in sorted(trained)]
     from ga2clip_mmaction.synthetic.hashes import sha256_file
     for rec in records:

@@ -18,11 +18,14 @@ HEADER = ('Base-to-novel top-1 (%) on the synthetic world(s) {worlds}, tiny CLIP
 
 
 def compute_summary(runs: Sequence[dict], session: dict) -> dict:
-    """``session`` (wall / CPU seconds, torch threads) plus the trained runs' count and train + test seconds."""
-    trained = {r['work_dir']: r['timing'] for r in runs if r['method'] != 'zero-shot'}
+    """``session`` (wall / CPU seconds, torch threads) plus the trained runs' count and train + test seconds;
+    runs taken from another results file (``reused_from``) are counted apart (``reused_runs``), not timed."""
+    trained = {r['work_dir']: r['timing'] for r in runs if r['method'] != 'zero-shot' and 'reused_from' not in r}
     steps = [t.get(s, {}) for t in trained.values() for s in ('train', 'test')]
-    return dict(session, trained_runs=len(trained), run_wall_s=sum(s.get('wall_s', 0) for s in steps),
-                run_cpu_s=sum(s.get('cpu_s', 0) for s in steps))
+    out = dict(session, trained_runs=len(trained), run_wall_s=sum(s.get('wall_s', 0) for s in steps),
+               run_cpu_s=sum(s.get('cpu_s', 0) for s in steps))
+    reused = sum('reused_from' in r for r in runs)
+    return dict(out, reused_runs=reused) if reused else out
 
 
 def write_chart(rows: Sequence[dict], out_file: str, title: str) -> None:
@@ -80,6 +83,10 @@ def write_demo_report(out_dir: str, stem: str, title: str, runs: List[dict], ord
     text += (f'\nCompute: {compute["trained_runs"]} trained runs, {compute["run_wall_s"]:.0f} s wall and '
              f'{compute["run_cpu_s"]:.0f} s CPU in their train + test steps (torch threads '
              f'{compute["torch_threads"]}); this session {compute["session_wall_s"]:.0f} s wall.\n')
+    reused = sorted({r['reused_from'] for r in runs if 'reused_from' in r})
+    if reused:
+        text += (f'{compute["reused_runs"]} runs (IVLP and GA2-CLIP kl, the same world, list and seed) are '
+                 f'reused from {", ".join(reused)}, not trained again.\n')
     if missing:
         text += ('\nNot run (the time ran out; left out of every table, no cell estimated): '
                  + '; '.join(f'{labels.get(m, m)}: {len(c)} of {len(worlds) * len(lists) * len(seeds)} runs '

@@ -302,3 +302,79 @@ def test_existing_only_tabulates_a_run_layout_as_before(demo, tmp_path):
     [primary] = [c for c in results['comparisons'] if (c['a'], c['b']) == ('ga2clip_released', 'ivlp')]
     assert primary['nested']['ci_low'] == pytest.approx(statistics.mean(per_list) - half)
     assert primary['nested']['ci_high'] == pytest.approx(statistics.mean(per_list) + half)
+
+
+def test_the_ablation_reuses_the_grids_ivlp_and_ga2clip_cells(demo, tmp_path):
+    """``--ablation --reuse-grid``: the IVLP and full GA2-CLIP (kl) cells come from the committed grid's runs (same
+    world, list and seed), not from training; the variant is compared with them run by run."""
+    import shutil
+
+    from tests.helpers.demo_layout import write_layout
+    module, workspace, _ = demo
+    wd = tmp_path / 'wd'
+    write_layout(str(wd))
+    grid_runs, moved = [], {}
+    for method in ('ivlp', 'ga2clip'):
+        for split in (1, 2, 3):
+            for seed in (0, 1):
+                run = wd / 'runs' / f'{method}_s{split}_seed{seed}'
+                metrics = module.read_test_metrics(str(run))
+                shutil.rmtree(run)  # gone from the work dir: only the grid has it
+                moved[method, split, seed] = metrics
+                grid_runs.append(dict(method=method, label=module.METHODS[method], world=0, list=split, seed=seed,
+                                      work_dir=f'/elsewhere/{run.name}', metrics=metrics, timing={}))
+    grid_runs.append(dict(grid_runs[0], world=22001, metrics={'b2n/hm': 0.0}))  # another world: not taken
+    grid = tmp_path / 'grid.json'
+    grid.write_text(json.dumps(dict(runs=grid_runs)))
+    common = ['--existing-only', '--workspace', str(workspace), '--work-dir', str(wd), '--seeds', '0,1',
+              '--ablation', '--world-seeds', '0', '--methods', 'fusion2']
+    with pytest.raises(ValueError, match="No runs of 'ivlp'"):  # without the grid the references are missing
+        module.main(common)
+    out = module.main(common + ['--reuse-grid', str(grid)])
+    assert 'missing' not in out or not out['missing']
+    reused = [r for r in out['runs'] if r['method'] in ('ivlp', 'ga2clip')]
+    assert len(reused) == 12 and all(r['reused_from'] == osp.relpath(str(grid), module.REPO) for r in reused)
+    assert {(r['method'], r['list'], r['seed']): r['metrics'] for r in reused} == moved
+    [comparison] = out['comparisons']
+    fusion = {(r['list'], r['seed']): r['metrics']['b2n/hm'] for r in out['runs'] if r['method'] == 'fusion2'}
+    per_list = [statistics.mean(fusion[lst, s] - moved['ga2clip', lst, s]['b2n/hm'] for s in (0, 1))
+                for lst in (1, 2, 3)]
+    assert comparison['nested']['mean'] == pytest.approx(statistics.mean(per_list))
+    with pytest.raises(ValueError, match='--reuse-grid goes with --ablation'):
+        module.main(['--existing-only', '--workspace', str(workspace), '--work-dir', str(wd), '--reuse-grid',
+                     str(grid)])
+
+
+def test_helper_processes_and_their_thread_setting(module, monkeypatch, tmp_path):
+    """``--jobs N`` starts N-1 helpers on the same options with ``--no-report --jobs 1`` and one torch thread;
+    the demo's own train/test children get one thread only while helpers run; a failed helper is an error."""
+    started = []
+
+    class FakePopen:
+        def __init__(self, cmd, env):
+            started.append((cmd, env['OMP_NUM_THREADS']))
+            self.args = cmd
+
+        def wait(self):
+            return 0
+
+    workers = importlib.import_module('tools.demo_workers')
+    monkeypatch.setattr(workers.subprocess, 'Popen', FakePopen)
+    assert module.start_helpers(['--lists', '1'], 1) == []
+    helpers = module.start_helpers(['--lists', '1'], 3)
+    assert [(c[2:], threads) for c, threads in started] == [(['--lists', '1', '--no-report', '--jobs', '1'], '1')] * 2
+    assert started[0][0][:2] == [sys.executable, osp.abspath(module.__file__)]  # the demo script itself
+    module.wait_helpers(helpers)
+    monkeypatch.setenv('OMP_NUM_THREADS', '7')
+    with module.one_thread_children(True):
+        assert os.environ['OMP_NUM_THREADS'] == '1'
+    assert os.environ['OMP_NUM_THREADS'] == '7'
+    monkeypatch.delenv('OMP_NUM_THREADS')
+    with module.one_thread_children(True):
+        pass
+    assert 'OMP_NUM_THREADS' not in os.environ
+    helpers[1].wait = lambda: 3
+    with pytest.raises(RuntimeError, match='helper process'):
+        module.wait_helpers(helpers)
+    with pytest.raises(ValueError, match='--jobs'):
+        module.start_helpers([], 0)
