@@ -5,8 +5,9 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmaction.registry import TRANSFORMS
 
-#: ITU-R 601-2 luma weights (what PIL and torchvision use for RGB -> L).
-_LUMA_RGB = np.array([0.299, 0.587, 0.114], dtype=np.float32)
+#: ITU-R 601-2 luma weights (what PIL and torchvision use for RGB -> L); the device path uses the same ones.
+LUMA_RGB = (0.299, 0.587, 0.114)
+_LUMA_RGB = np.array(LUMA_RGB, dtype=np.float32)
 
 
 @TRANSFORMS.register_module()
@@ -44,6 +45,14 @@ class RandomGrayscale(BaseTransform):
             gray = np.clip(np.rint(gray), np.iinfo(img.dtype).min, np.iinfo(img.dtype).max)
         return np.repeat(gray[..., None], 3, axis=-1).astype(img.dtype)
 
+    def draw(self) -> bool:
+        """The clip's decision: one ``np.random.rand()`` call (what :class:`RandomGrayscaleParams` draws too).
+
+        Returns:
+            bool: Whether to convert the clip.
+        """
+        return bool(np.random.rand() < self.p)
+
     def transform(self, results: Dict) -> Dict:
         """Convert the clip with probability ``p``.
 
@@ -53,7 +62,7 @@ class RandomGrayscale(BaseTransform):
         Returns:
             dict: ``results`` with gray frames when drawn.
         """
-        convert = bool(np.random.rand() < self.p)
+        convert = self.draw()
         if convert:
             results['imgs'] = [self.to_gray(img) for img in results['imgs']]
         results['grayscale'] = convert

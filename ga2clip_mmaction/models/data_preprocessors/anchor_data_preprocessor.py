@@ -5,6 +5,8 @@ import torch
 from mmaction.models.data_preprocessors import ActionDataPreprocessor
 from mmaction.registry import MODELS
 
+from ...datasets.transforms import DEVICE_AUG_KEY
+
 
 @MODELS.register_module()
 class AnchorActionDataPreprocessor(ActionDataPreprocessor):
@@ -20,7 +22,13 @@ class AnchorActionDataPreprocessor(ActionDataPreprocessor):
     ``anchor_inputs`` is absent when a batch holds no anchors (validation, test, or training without the
     anchor set), so the recognizer's ``loss(inputs, data_samples, anchor_inputs=None)`` and ``predict`` get
     exactly MMAction2's arguments then. Arguments are those of ``ActionDataPreprocessor``.
+
+    Samples whose metainfo holds a device-augmentation record (the ``*Params`` transforms, ``AUGMENT_ON=device``) are
+    refused: their frames are not cropped yet, and :class:`DeviceAugmentDataPreprocessor` is the one to use.
     """
+
+    #: Whether this preprocessor applies device-augmentation records (:class:`DeviceAugmentDataPreprocessor` does).
+    applies_device_aug = False
 
     def forward_onesample(self, data: dict, training: bool = False) -> dict:
         """Split anchors from main samples, then normalise both.
@@ -33,11 +41,16 @@ class AnchorActionDataPreprocessor(ActionDataPreprocessor):
             dict: ``inputs``, ``data_samples`` and, when the batch has anchors, ``anchor_inputs``.
 
         Raises:
-            ValueError: The batch holds only anchor clips.
+            ValueError: The batch holds only anchor clips, or clips with a device-augmentation record.
         """
         inputs, data_samples = data['inputs'], data['data_samples']
         if data_samples is None:
             return super().forward_onesample(data, training)
+        if not self.applies_device_aug and any(DEVICE_AUG_KEY in sample.metainfo for sample in data_samples):
+            raise ValueError(f'{type(self).__name__}: the clips carry a device-augmentation record '
+                             f'({DEVICE_AUG_KEY!r}, from the *Params transforms) and are not augmented yet: use '
+                             "data_preprocessor=dict(type='DeviceAugmentDataPreprocessor', ...) (AUGMENT_ON=device "
+                             'sets both in the base configs)')
         flags = [bool(sample.metainfo.get('is_anchor', False)) for sample in data_samples]
         if not any(flags):
             return super().forward_onesample(data, training)

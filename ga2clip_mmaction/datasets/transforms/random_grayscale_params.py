@@ -1,0 +1,42 @@
+"""Draw :class:`RandomGrayscale` for the device; the frames are not touched."""
+from typing import Dict
+
+from mmaction.registry import TRANSFORMS
+
+from .device_aug_record import device_aug_record
+from .random_grayscale import RandomGrayscale
+
+
+@TRANSFORMS.register_module()
+class RandomGrayscaleParams(RandomGrayscale):
+    """:class:`RandomGrayscale`, drawn (:meth:`RandomGrayscale.draw`, the same call) but not applied.
+
+    The decision goes to the device record (:mod:`.device_aug_record`) and to ``grayscale``, as
+    :class:`RandomGrayscale` sets it; ``DeviceAugmentDataPreprocessor`` converts the clip (same luma weights, rounded
+    for uint8 clips).
+
+    Added keys: ``grayscale``, ``device_aug``.
+
+    Args:
+        p (float): Probability of the conversion. Defaults to 0.2.
+    """
+
+    def transform(self, results: Dict) -> Dict:
+        """Draw the decision and record it.
+
+        Args:
+            results (dict): The pipeline results.
+
+        Returns:
+            dict: ``results`` with the decision in ``device_aug``.
+
+        Raises:
+            ValueError: A decision is already recorded.
+        """
+        record = device_aug_record(results)
+        if 'grayscale' in record:
+            raise ValueError(f'{type(self).__name__}: one grayscale decision per pipeline')
+        convert = self.draw()
+        record['grayscale'] = convert
+        results['grayscale'] = convert
+        return results
