@@ -29,6 +29,9 @@ model = dict(
                      template='a video of a person {}.'),
     freeze='prompts',
     view_average='feature',
-    data_preprocessor=dict(type='AnchorActionDataPreprocessor',
+    # AUGMENT_ON=device (configs/_base_/datasets/ga2clip_pipelines.py's switch, same variable): crop, resize, flip
+    # and grayscale on the device, in the preprocessor.
+    data_preprocessor=dict(type=dict(cpu='AnchorActionDataPreprocessor',
+                                     device='DeviceAugmentDataPreprocessor')['{{$AUGMENT_ON:cpu}}'],
                            mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323],
                            format_shape='NCTHW'))
