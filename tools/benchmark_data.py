@@ -3,7 +3,8 @@
 For every video, every source form (the original and each prepared copy), every backend (decord, MMAction2's
 default, and the keyframe-aware PyAV pair) and every pipeline (the released train and test pipelines of
 ``configs/_base_/datasets/ga2clip_pipelines.py``; ``--pipelines ... decode`` adds the train pipeline cut after
-its decode step), it runs the whole CPU pipeline on one clip and measures the
+its decode step, ``device`` the CPU side of the train pipeline with the augmentation on the device: decode, short
+side 256, parameter draws, packing), it runs the whole CPU pipeline on one clip and measures the
 process CPU time (decoder threads included, so "per core"). Runs are interleaved (round -> video -> source ->
 backend -> pipeline), and each (round, video) seeds numpy and ``random`` the same way for every source, backend and
 pipeline, so all of them decode the same sampled frame indices and draw the same augmentation.
@@ -35,16 +36,17 @@ BACKENDS = {
     'decord': (dict(type='DecordInit', num_threads=1), dict(type='DecordDecode')),
     'pyav_keyframe': (dict(type='KeyframePyAVInit', num_threads=1), dict(type='KeyframePyAVDecode')),
 }
-#: Pipeline name -> config variable; ``decode`` is the train pipeline cut after its decode step (what is left on
-#: the CPU if augmentation moves to the GPU).
-PIPELINES = {'train': 'train_pipeline', 'test': 'test_pipeline', 'decode': 'train_pipeline'}
+#: Pipeline name -> config variable; ``train`` augments on the CPU (the released pipeline, whatever AUGMENT_ON says),
+#: ``decode`` is it cut after its decode step, ``device`` is what stays on the CPU with ``augment_on = 'device'``.
+PIPELINES = {'train': 'cpu_train_pipeline', 'test': 'test_pipeline', 'decode': 'cpu_train_pipeline',
+             'device': 'device_train_pipeline'}
 
 
 def build_pipeline(name: str, backend: str):
     """The released ``name`` pipeline (``'train'`` or ``'test'``) with ``backend``'s loading transforms.
 
     Args:
-        name (str): Key of :data:`PIPELINES` (``'train'``, ``'test'`` or ``'decode'``).
+        name (str): Key of :data:`PIPELINES` (``'train'``, ``'test'``, ``'decode'`` or ``'device'``).
         backend (str): Key of :data:`BACKENDS`.
 
     Returns:
@@ -89,14 +91,16 @@ def run(videos: Sequence[str], prepared: Dict[str, str], rounds: int = 3, backen
 
     Returns:
         dict: ``rows`` (source, backend, pipeline, clips, cpu_s, clips_per_s_per_core), ``disk_bytes`` per source,
-        ``prepared_over_original_clips_per_s`` (train pipeline, per backend and form), ``best`` and
-        ``workers_per_gpu``.
+        ``prepared_over_original_clips_per_s`` (train pipeline, per backend and form), ``best``,
+        ``workers_per_gpu`` and, with ``train`` and ``device``, ``device_cpu_ms_per_clip`` (per source/backend: CPU ms
+        per clip of decoding and of both pipelines, and the saving in %, see :func:`_saving`).
     """
     sources = {'original': {v: v for v in videos}}
     for form, folder in prepared.items():
         sources[form] = {v: prepared_path(v, folder) for v in videos}
     built = {(b, p): build_pipeline(p, b) for b in backends for p in pipelines}
     cpu = defaultdict(float)
+    post = defaultdict(float)  # CPU time after the decode step
     clips = defaultdict(int)
     indices = {}
     for r in range(rounds):
@@ -109,14 +113,17 @@ def run(videos: Sequence[str], prepared: Dict[str, str], rounds: int = 3, backen
                         random.seed(seed)
                         data = dict(filename=paths[video], label=0, start_index=0, modality='RGB')
                         start = time.process_time()
-                        inds = None
+                        inds, decoded = None, None
                         for transform in built[(backend, pipe)].transforms:
                             data = transform(data)
                             if data is None:
                                 raise RuntimeError(f'{paths[video]}: {transform!r} returned None')
                             if inds is None and 'imgs' in data:
+                                decoded = time.process_time()
                                 inds = np.asarray(data['frame_inds']).tolist()
-                        cpu[(source, backend, pipe)] += time.process_time() - start
+                        end = time.process_time()
+                        cpu[(source, backend, pipe)] += end - start
+                        post[(source, backend, pipe)] += end - decoded
                         clips[(source, backend, pipe)] += 1
                         # Same sampled indices for every source and backend: checked.
                         if indices.setdefault((r, vi, pipe), inds) != inds:
@@ -127,6 +134,7 @@ def run(videos: Sequence[str], prepared: Dict[str, str], rounds: int = 3, backen
     for key in cpu:
         source, backend, pipe = key
         rows.append(dict(source=source, backend=backend, pipeline=pipe, clips=clips[key], cpu_s=round(cpu[key], 3),
+                         post_decode_cpu_s=round(post[key], 4),
                          clips_per_s_per_core=round(clips[key] / max(cpu[key], 1e-9), 3)))
     rate = {(r['source'], r['backend'], r['pipeline']): r['clips_per_s_per_core'] for r in rows}
     ratios = {f'{form}/{backend}': round(rate[(form, backend, 'train')] / rate[('original', backend, 'train')], 3)
@@ -137,11 +145,31 @@ def run(videos: Sequence[str], prepared: Dict[str, str], rounds: int = 3, backen
     disk = {source: int(sum(osp.getsize(p) for p in paths.values())) for source, paths in sources.items()}
     train_rows = [r for r in rows if r['pipeline'] == 'train'] or rows
     best = max(train_rows, key=lambda r: r['clips_per_s_per_core'])
-    return dict(videos=list(videos), rounds=rounds, rows=rows, disk_bytes=disk,
+    return dict(videos=list(videos), rounds=rounds, rows=rows, disk_bytes=disk, device_cpu_ms_per_clip=_saving(rows),
                 prepared_over_original_clips_per_s=ratios,
                 prepared_over_original_decord_clips_per_s=ratio_vs_decord,
                 best=best, target_clips_per_s=target,
                 workers_per_gpu=round(target / best['clips_per_s_per_core'], 1))
+
+
+def _saving(rows: List[dict]) -> Dict[str, dict]:
+    """``{source/backend: {decode, train, device, saving_pct}}``: CPU ms per clip of the decoding (the steps up to the
+    decode step, the same work in both pipelines: their mean), of the whole pipeline with the augmentation on the CPU
+    (``train``) and on the device (``device``: its CPU side), each as that decoding plus the pipeline's own steps
+    after it (less noisy than the two whole-pipeline times), and the share of the CPU time saved."""
+    by_key = {(r['source'], r['backend'], r['pipeline']): r for r in rows}
+    out = {}
+    for (source, backend, pipe), train in sorted(by_key.items()):
+        device = by_key.get((source, backend, 'device'))
+        if pipe != 'train' or device is None:
+            continue
+        decode = 500.0 * sum((r['cpu_s'] - r['post_decode_cpu_s']) / r['clips'] for r in (train, device))
+        train_ms = decode + 1000.0 * train['post_decode_cpu_s'] / train['clips']
+        device_ms = decode + 1000.0 * device['post_decode_cpu_s'] / device['clips']
+        out[f'{source}/{backend}'] = dict(decode=round(decode, 2), train=round(train_ms, 2),
+                                          device=round(device_ms, 2),
+                                          saving_pct=round(100.0 * (1.0 - device_ms / train_ms), 1))
+    return out
 
 
 def main(argv: Optional[Sequence[str]] = None) -> None:
@@ -165,6 +193,9 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     print('disk (bytes):', json.dumps(result['disk_bytes']))
     print('prepared / original, train, same backend:', json.dumps(result['prepared_over_original_clips_per_s']))
     print('prepared / original decord, train:', json.dumps(result['prepared_over_original_decord_clips_per_s']))
+    for key, cell in result['device_cpu_ms_per_clip'].items():
+        print(f"augmentation on the device, {key}: {cell['train']:.1f} -> {cell['device']:.1f} CPU ms/clip "
+              f"({cell['saving_pct']:.1f} % saved; decoding {cell['decode']:.1f})")
     best = result['best']
     print(f"best: {best['source']} + {best['backend']} ({best['pipeline']}) {best['clips_per_s_per_core']:.2f} "
           f"clips/s/core -> {result['workers_per_gpu']} workers per GPU at {result['target_clips_per_s']:.0f} clips/s")

@@ -5,7 +5,7 @@ import json
 import av  # noqa: F401 - before decord (its bundled FFmpeg breaks PyAV's libvpx encoder otherwise)
 import pytest
 
-from tools.benchmark_data import build_pipeline, main
+from tools.benchmark_data import build_pipeline, main, run
 from tools.data.make_codec_corpus import write_video
 from tools.data.prepare_videos import prepare_dataset
 
@@ -37,3 +37,19 @@ def test_decode_pipeline_is_the_train_pipeline_cut_after_decoding():
     decode = [type(t).__name__ for t in build_pipeline('decode', 'pyav_keyframe').transforms]
     assert decode == ['KeyframePyAVInit', 'SegmentSample', 'KeyframePyAVDecode'] == train[:3]
     assert [type(t).__name__ for t in build_pipeline('decode', 'decord').transforms][-1] == 'DecordDecode'
+
+
+def test_device_pipeline_is_the_cpu_side_of_the_device_augmentation(tmp_path, monkeypatch):
+    monkeypatch.setenv('AUGMENT_ON', 'cpu')  # 'train' is the CPU-augmenting pipeline whatever the switch says
+    device = [type(t).__name__ for t in build_pipeline('device', 'decord').transforms]
+    assert device == ['DecordInit', 'SegmentSample', 'DecordDecode', 'ResizeParams', 'RandomResizedCropParams',
+                      'FlipParams', 'RandomGrayscaleParams', 'FormatShape', 'PackActionInputs']
+    monkeypatch.setenv('AUGMENT_ON', 'device')
+    assert [type(t).__name__ for t in build_pipeline('train', 'decord').transforms][4] == 'RandomResizedCrop'
+    write_video(str(tmp_path / 'a.mp4'), 'libx264', 96, 64, 25, 40, {'preset': 'ultrafast'}, 40)
+    result = run([str(tmp_path / 'a.mp4')], {}, rounds=1, backends=('decord', ), pipelines=('train', 'device'))
+    cell = result['device_cpu_ms_per_clip']['original/decord']
+    assert 0 < cell['decode'] < min(cell['train'], cell['device'])
+    assert cell['saving_pct'] == pytest.approx(100 * (1 - cell['device'] / cell['train']), abs=0.2)
+    rows = {r['pipeline']: r for r in result['rows']}
+    assert all(0 < r['post_decode_cpu_s'] < r['cpu_s'] for r in rows.values())
