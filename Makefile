@@ -17,8 +17,12 @@ $(STAMP): setup.py requirements/constraints.txt
 	$(PY) -c "import ga2clip_mmaction, mmaction.models, open_clip, decord; print('ga2clip_mmaction environment OK')"
 	touch $(STAMP)
 
+# Two pytest-xdist workers (one per core of the 2-core CI machine); whole files go to one worker, so a module's
+# fixtures (a trained demo, a 2-rank run) are built once. TEST_WORKERS=0 runs the suite in one process.
+TEST_WORKERS ?= 2
+
 test: setup
-	$(PY) -m pytest -q tests
+	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
 
 demo: setup
 	$(PY) tools/run_demo.py

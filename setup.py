@@ -46,8 +46,9 @@ setup(
     extras_require={
         'lite': [f'mmcv-lite{MMCV_RANGE}'],
         'full': [f'mmcv{MMCV_RANGE}'],
-        # hypothesis: fuzzed parsers; av: the data-path tests (tools/data/prepare_videos.py, KeyframePyAV*)
-        'tests': ['pytest>=7', 'hypothesis>=6.100', 'av>=12'],
+        # hypothesis: fuzzed parsers; av: the data-path tests (tools/data/prepare_videos.py, KeyframePyAV*);
+        # pytest-xdist: `make test` runs the suite on 2 processes (one per core of the CI machine)
+        'tests': ['pytest>=7', 'hypothesis>=6.100', 'av>=12', 'pytest-xdist>=3.5'],
         'data': ['av>=12'],  # PyAV: prepare_videos, make_codec_corpus, KeyframePyAVInit/Decode
         'plots': ['matplotlib>=3.5'],
     },
