@@ -119,3 +119,16 @@ def tiny_demo_world(tmp_path_factory) -> str:
     torch.save({'hard_prompt': torch.randn(4, 64, generator=torch.Generator().manual_seed(0)) * 0.02},
                data / 'hard_prompts' / 'stage1_ctx.pt')
     return str(workspace)
+
+
+#: The longest test modules (a trained demo, multi-rank launches, the GPU check's dry run), collected first: with
+#: ``pytest -n 2 --dist loadfile`` (``make test``) they start at once instead of ending the run alone on one worker.
+SLOW_FIRST = ('tests/tools/test_run_demo.py', 'tests/tools/test_dist_launch.py',
+              'tests/engine/hooks/test_preemption_hook.py', 'tests/tools/test_gpu_check.py',
+              'tests/reliability/test_crash_resume.py', 'tests/engine/hooks/test_small_checkpoint_hook.py')
+
+
+def pytest_collection_modifyitems(config, items) -> None:
+    """Put the :data:`SLOW_FIRST` modules first, in that order; the rest keep theirs (a stable sort)."""
+    rank = {module: i for i, module in enumerate(SLOW_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split('::')[0], len(SLOW_FIRST)))
