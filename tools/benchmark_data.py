@@ -1,13 +1,15 @@
 """Clips/s per core of the released 32-frame data pipelines: decoding backend x video source, one interleaved run.
 
 For every video, every source form (the original and each prepared copy), every backend (decord, MMAction2's
-default, and the keyframe-aware PyAV pair) and every pipeline (the released train and test pipelines of
-``configs/_base_/datasets/ga2clip_pipelines.py``; ``--pipelines ... decode`` adds the train pipeline cut after
-its decode step, ``device`` the CPU side of the train pipeline with the augmentation on the device: decode, short
-side 256, parameter draws, packing), it runs the whole CPU pipeline on one clip and measures the
-process CPU time (decoder threads included, so "per core"). Runs are interleaved (round -> video -> source ->
-backend -> pipeline), and each (round, video) seeds numpy and ``random`` the same way for every source, backend and
-pipeline, so all of them decode the same sampled frame indices and draw the same augmentation.
+default, the keyframe-aware PyAV pair and, where torchcodec imports and finds FFmpeg's shared libraries,
+torchcodec with exact and with approximate seeking: see :func:`torchcodec_unavailable`) and every pipeline (the
+released train and test pipelines of ``configs/_base_/datasets/ga2clip_pipelines.py``; ``--pipelines ... decode``
+adds the train pipeline cut after its decode step, ``device`` the CPU side of the train pipeline with the
+augmentation on the device: decode, short side 256, parameter draws, packing), it runs the whole CPU pipeline on one
+clip and measures the process CPU time (decoder threads included, so "per core"), at one torch thread as in a
+DataLoader worker. Runs are interleaved (round -> video -> source -> backend -> pipeline), and each (round, video)
+seeds numpy and ``random`` the same way for every source, backend and pipeline, so all of them decode the same
+sampled frame indices and draw the same augmentation.
 
 Example::
 
@@ -28,18 +30,108 @@ from collections import defaultdict
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
+from mmcv.transforms import BaseTransform
 
 REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
 PIPELINES_FILE = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets', 'ga2clip_pipelines.py')
+
+
+class TorchcodecInit(BaseTransform):
+    """Open ``filename`` with torchcodec's ``VideoDecoder`` (benchmark only: not registered, see
+    ``docs/data_path.md``, "torchcodec"). Writes what ``DecordInit`` writes; errors are raised here.
+
+    Args:
+        seek_mode (str): ``'exact'`` (scans the file's packets when opening) or ``'approximate'`` (trusts the
+            container's header). Defaults to ``'exact'``.
+        num_threads (int): FFmpeg decoding threads. Defaults to 1 (a data worker is one core).
+    """
+
+    def __init__(self, seek_mode: str = 'exact', num_threads: int = 1) -> None:
+        self.seek_mode = seek_mode
+        self.num_threads = num_threads
+
+    def transform(self, results: Dict) -> Dict:
+        """Open the video; adds ``video_reader``, ``total_frames`` and ``avg_fps``."""
+        from torchcodec.decoders import VideoDecoder
+        filename = results['filename']
+        if osp.splitext(filename)[0] == filename:  # as DecordInit: no extension means .mp4
+            filename = filename + '.mp4'
+        decoder = VideoDecoder(filename, seek_mode=self.seek_mode, num_ffmpeg_threads=self.num_threads,
+                               dimension_order='NHWC')
+        results['video_reader'] = decoder
+        results['total_frames'] = len(decoder)
+        results['avg_fps'] = decoder.metadata.average_fps
+        return results
+
+    def __repr__(self) -> str:
+        return f'{type(self).__name__}(seek_mode={self.seek_mode!r}, num_threads={self.num_threads})'
+
+
+class TorchcodecDecode(BaseTransform):
+    """Decode ``frame_inds`` with ``VideoDecoder.get_frames_at`` (RGB ``H x W x 3`` uint8 frames in the order of
+    ``frame_inds``, as ``DecordDecode``), then drop the decoder. decord's frames on MP4 and WebM; on AVI with packed
+    B-frames its frame numbers are 1-2 behind decord's (measured), so it is not a drop-in there."""
+
+    def transform(self, results: Dict) -> Dict:
+        """Decode the frames; adds ``imgs``, ``original_shape`` and ``img_shape``."""
+        frame_inds = results['frame_inds']
+        if frame_inds.ndim != 1:
+            frame_inds = np.squeeze(frame_inds)
+            results['frame_inds'] = frame_inds
+        try:
+            frames = results['video_reader'].get_frames_at(frame_inds.tolist()).data.numpy()
+        finally:
+            results['video_reader'] = None
+        imgs = list(frames)
+        results['imgs'] = imgs
+        results['original_shape'] = imgs[0].shape[:2]
+        results['img_shape'] = imgs[0].shape[:2]
+        return results
+
+
 #: Backend -> (init transform, decode transform) replacing DecordInit / DecordDecode.
 BACKENDS = {
     'decord': (dict(type='DecordInit', num_threads=1), dict(type='DecordDecode')),
     'pyav_keyframe': (dict(type='KeyframePyAVInit', num_threads=1), dict(type='KeyframePyAVDecode')),
+    'torchcodec': (dict(type=TorchcodecInit, seek_mode='exact', num_threads=1), dict(type=TorchcodecDecode)),
+    'torchcodec_approx': (dict(type=TorchcodecInit, seek_mode='approximate', num_threads=1),
+                          dict(type=TorchcodecDecode)),
 }
+#: Backends that need torchcodec (optional: used only where :func:`torchcodec_unavailable` gives None).
+TORCHCODEC_BACKENDS = ('torchcodec', 'torchcodec_approx')
 #: Pipeline name -> config variable; ``train`` augments on the CPU (the released pipeline, whatever AUGMENT_ON says),
 #: ``decode`` is it cut after its decode step, ``device`` is what stays on the CPU with ``augment_on = 'device'``.
 PIPELINES = {'train': 'cpu_train_pipeline', 'test': 'test_pipeline', 'decode': 'cpu_train_pipeline',
              'device': 'device_train_pipeline'}
+
+
+def torchcodec_unavailable() -> Optional[str]:
+    """Why the torchcodec backends cannot run here, or None when they can.
+
+    torchcodec is not a dependency of this project: its wheel (0.12 and later pair with torch >= 2.11) loads
+    FFmpeg's shared libraries (libavcodec etc., FFmpeg 4-9) from the system, which pip cannot install. ``import
+    torchcodec`` succeeds without them (``torchcodec.ffmpeg_major_version`` is then None).
+    """
+    try:
+        import av  # noqa: F401 - before torchcodec: its FFmpeg loaded first breaks PyAV's libvpx-vp9 encoder
+    except ImportError:
+        pass
+    try:
+        import torchcodec
+    except Exception as e:  # ImportError, or a torch ABI mismatch raised while loading its libraries
+        return f'torchcodec does not import ({type(e).__name__}: {str(e).splitlines()[0] if str(e) else ""})'
+    if getattr(torchcodec, 'ffmpeg_major_version', None) is None:
+        return (f'torchcodec {getattr(torchcodec, "__version__", "?")} imports but finds no FFmpeg shared libraries '
+                '(libavcodec, libavformat, libavutil, libswscale, libswresample, FFmpeg 4-9: apt-get install '
+                'libavcodec59 ... or conda install ffmpeg)')
+    return None
+
+
+def usable_backends(backends: Sequence[str]) -> tuple:
+    """``(backends that can run here, {skipped backend: reason})``."""
+    reason = torchcodec_unavailable() if any(b in TORCHCODEC_BACKENDS for b in backends) else None
+    skipped = {b: reason for b in backends if reason and b in TORCHCODEC_BACKENDS}
+    return [b for b in backends if b not in skipped], skipped
 
 
 def build_pipeline(name: str, backend: str):
@@ -85,16 +177,21 @@ def run(videos: Sequence[str], prepared: Dict[str, str], rounds: int = 3, backen
         videos (Sequence[str]): Original videos.
         prepared (dict[str, str]): Form name -> folder of prepared copies.
         rounds (int): Interleaved rounds. Defaults to 3.
-        backends (Sequence[str]): Keys of :data:`BACKENDS`.
+        backends (Sequence[str]): Keys of :data:`BACKENDS` (default all); the torchcodec ones are skipped, with
+            the reason in ``skipped_backends``, where :func:`torchcodec_unavailable` says so.
         pipelines (Sequence[str]): Keys of :data:`PIPELINES`.
         target (float): Clips/s one GPU consumes. Defaults to 160.
 
     Returns:
         dict: ``rows`` (source, backend, pipeline, clips, cpu_s, clips_per_s_per_core), ``disk_bytes`` per source,
         ``prepared_over_original_clips_per_s`` (train pipeline, per backend and form), ``best``,
-        ``workers_per_gpu`` and, with ``train`` and ``device``, ``device_cpu_ms_per_clip`` (per source/backend: CPU ms
-        per clip of decoding and of both pipelines, and the saving in %, see :func:`_saving`).
+        ``workers_per_gpu``, ``skipped_backends`` (backend: why) and, with ``train`` and ``device``,
+        ``device_cpu_ms_per_clip`` (per source/backend: CPU ms per clip of decoding and of both pipelines, and the
+        saving in %, see :func:`_saving`).
     """
+    backends, skipped = usable_backends(backends)
+    if not backends:
+        raise ValueError(f'no backend can run here: {skipped}')
     sources = {'original': {v: v for v in videos}}
     for form, folder in prepared.items():
         sources[form] = {v: prepared_path(v, folder) for v in videos}
@@ -103,33 +200,41 @@ def run(videos: Sequence[str], prepared: Dict[str, str], rounds: int = 3, backen
     post = defaultdict(float)  # CPU time after the decode step
     clips = defaultdict(int)
     indices = {}
-    for r in range(rounds):
-        for vi, video in enumerate(videos):
-            for source, paths in sources.items():
-                for backend in backends:
-                    for pipe in pipelines:
-                        seed = 1000 * r + vi
-                        np.random.seed(seed)
-                        random.seed(seed)
-                        data = dict(filename=paths[video], label=0, start_index=0, modality='RGB')
-                        start = time.process_time()
-                        inds, decoded = None, None
-                        for transform in built[(backend, pipe)].transforms:
-                            data = transform(data)
-                            if data is None:
-                                raise RuntimeError(f'{paths[video]}: {transform!r} returned None')
-                            if inds is None and 'imgs' in data:
-                                decoded = time.process_time()
-                                inds = np.asarray(data['frame_inds']).tolist()
-                        end = time.process_time()
-                        cpu[(source, backend, pipe)] += end - start
-                        post[(source, backend, pipe)] += end - decoded
-                        clips[(source, backend, pipe)] += 1
-                        # Same sampled indices for every source and backend: checked.
-                        if indices.setdefault((r, vi, pipe), inds) != inds:
-                            raise RuntimeError(f'frame indices differ for {paths[video]} ({backend}, {pipe})')
-            sys.stderr.write(f'\rround {r + 1}/{rounds}, video {vi + 1}/{len(videos)}')
-    sys.stderr.write('\n')
+    # One torch thread, as in a DataLoader worker: idle intra-op threads spinning after a torch op (torchcodec
+    # returns tensors) count as process CPU time otherwise (5x the CPU per clip for torchcodec, measured).
+    import torch
+    torch_threads = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        for r in range(rounds):
+            for vi, video in enumerate(videos):
+                for source, paths in sources.items():
+                    for backend in backends:
+                        for pipe in pipelines:
+                            seed = 1000 * r + vi
+                            np.random.seed(seed)
+                            random.seed(seed)
+                            data = dict(filename=paths[video], label=0, start_index=0, modality='RGB')
+                            start = time.process_time()
+                            inds, decoded = None, None
+                            for transform in built[(backend, pipe)].transforms:
+                                data = transform(data)
+                                if data is None:
+                                    raise RuntimeError(f'{paths[video]}: {transform!r} returned None')
+                                if inds is None and 'imgs' in data:
+                                    decoded = time.process_time()
+                                    inds = np.asarray(data['frame_inds']).tolist()
+                            end = time.process_time()
+                            cpu[(source, backend, pipe)] += end - start
+                            post[(source, backend, pipe)] += end - decoded
+                            clips[(source, backend, pipe)] += 1
+                            # Same sampled indices for every source and backend: checked.
+                            if indices.setdefault((r, vi, pipe), inds) != inds:
+                                raise RuntimeError(f'frame indices differ for {paths[video]} ({backend}, {pipe})')
+                sys.stderr.write(f'\rround {r + 1}/{rounds}, video {vi + 1}/{len(videos)}')
+        sys.stderr.write('\n')
+    finally:
+        torch.set_num_threads(torch_threads)
     rows = []
     for key in cpu:
         source, backend, pipe = key
@@ -148,7 +253,7 @@ def run(videos: Sequence[str], prepared: Dict[str, str], rounds: int = 3, backen
     return dict(videos=list(videos), rounds=rounds, rows=rows, disk_bytes=disk, device_cpu_ms_per_clip=_saving(rows),
                 prepared_over_original_clips_per_s=ratios,
                 prepared_over_original_decord_clips_per_s=ratio_vs_decord,
-                best=best, target_clips_per_s=target,
+                best=best, target_clips_per_s=target, skipped_backends=skipped,
                 workers_per_gpu=round(target / best['clips_per_s_per_core'], 1))
 
 
@@ -185,10 +290,12 @@ def main(argv: Optional[Sequence[str]] = None) -> None:
     parser.add_argument('--json', help='also write the result here')
     args = parser.parse_args(argv)
     prepared = dict(item.split('=', 1) for item in args.prepared)
+    for backend, reason in usable_backends(args.backends)[1].items():
+        print(f'skipping backend {backend}: {reason}')
     result = run(args.videos, prepared, args.rounds, args.backends, args.pipelines, args.target)
-    print(f"{'source':<12}{'backend':<15}{'pipeline':<9}{'clips':>6}{'cpu s':>9}{'clips/s/core':>14}")
+    print(f"{'source':<12}{'backend':<19}{'pipeline':<9}{'clips':>6}{'cpu s':>9}{'clips/s/core':>14}")
     for r in sorted(result['rows'], key=lambda r: (r['pipeline'], r['source'], r['backend'])):
-        print(f"{r['source']:<12}{r['backend']:<15}{r['pipeline']:<9}{r['clips']:>6}{r['cpu_s']:>9.2f}"
+        print(f"{r['source']:<12}{r['backend']:<19}{r['pipeline']:<9}{r['clips']:>6}{r['cpu_s']:>9.2f}"
               f"{r['clips_per_s_per_core']:>14.2f}")
     print('disk (bytes):', json.dumps(result['disk_bytes']))
     print('prepared / original, train, same backend:', json.dumps(result['prepared_over_original_clips_per_s']))

@@ -1,11 +1,15 @@
 """tools/benchmark_data.py: one interleaved run over sources x backends x pipelines on tiny real-codec clips,
-the same sampled indices everywhere, the ratios and workers-per-GPU arithmetic."""
+the same sampled indices everywhere, the ratios and workers-per-GPU arithmetic; the optional torchcodec backends
+(skipped with the reason where torchcodec or FFmpeg's shared libraries are missing, as in CI)."""
 import json
+import random
 
 import av  # noqa: F401 - before decord (its bundled FFmpeg breaks PyAV's libvpx encoder otherwise)
+import numpy as np
 import pytest
 
-from tools.benchmark_data import build_pipeline, main, run
+import tools.benchmark_data as benchmark_data
+from tools.benchmark_data import build_pipeline, main, run, torchcodec_unavailable
 from tools.data.make_codec_corpus import write_video
 from tools.data.prepare_videos import prepare_dataset
 
@@ -16,7 +20,7 @@ def test_benchmark_rows_ratios_and_workers(tmp_path, capsys):
     prepare_dataset(str(src), str(tmp_path / 'g1'), workers=1, progress=False, gop=1)
     out = tmp_path / 'out.json'
     main(['--videos', str(src / 'a.mp4'), '--prepared', f'g1={tmp_path / "g1"}', '--rounds', '2',
-          '--json', str(out)])
+          '--backends', 'decord', 'pyav_keyframe', '--json', str(out)])
     result = json.loads(out.read_text())
     keys = {(r['source'], r['backend'], r['pipeline']) for r in result['rows']}
     assert keys == {(s, b, p) for s in ('original', 'g1') for b in ('decord', 'pyav_keyframe')
@@ -53,3 +57,48 @@ def test_device_pipeline_is_the_cpu_side_of_the_device_augmentation(tmp_path, mo
     assert cell['saving_pct'] == pytest.approx(100 * (1 - cell['device'] / cell['train']), abs=0.2)
     rows = {r['pipeline']: r for r in result['rows']}
     assert all(0 < r['post_decode_cpu_s'] < r['cpu_s'] for r in rows.values())
+
+
+def test_torchcodec_backend_is_skipped_with_the_reason(tmp_path, monkeypatch, capsys):
+    reason = torchcodec_unavailable()
+    assert reason is None or reason.startswith('torchcodec')
+    monkeypatch.setattr(benchmark_data, 'torchcodec_unavailable', lambda: 'torchcodec: no FFmpeg here')
+    write_video(str(tmp_path / 'a.mp4'), 'libx264', 96, 64, 25, 40, {'preset': 'ultrafast'}, 40)
+    out = tmp_path / 'out.json'
+    main(['--videos', str(tmp_path / 'a.mp4'), '--rounds', '1', '--pipelines', 'test', '--backends', 'decord',
+          'torchcodec', 'torchcodec_approx', '--json', str(out)])
+    result = json.loads(out.read_text())
+    assert {r['backend'] for r in result['rows']} == {'decord'}
+    assert result['skipped_backends'] == {'torchcodec': 'torchcodec: no FFmpeg here',
+                                          'torchcodec_approx': 'torchcodec: no FFmpeg here'}
+    assert 'skipping backend torchcodec: torchcodec: no FFmpeg here' in capsys.readouterr().out
+
+
+def _decode(pipeline, path, seed):
+    np.random.seed(seed)
+    random.seed(seed)
+    return pipeline(dict(filename=path, label=0, start_index=0, modality='RGB'))
+
+
+def test_torchcodec_backend_gives_decords_frames_and_raises_on_bad_videos(tmp_path):
+    reason = torchcodec_unavailable()
+    if reason is not None:
+        pytest.skip(f'optional backend not usable here: {reason}')
+    path = str(tmp_path / 'a.mp4')
+    write_video(path, 'libx264', 96, 64, 25, 250, {'preset': 'ultrafast'}, 60)  # one GOP: seeking decodes forward
+    ref = build_pipeline('decode', 'decord')
+    for backend in ('torchcodec', 'torchcodec_approx'):
+        pipeline = build_pipeline('decode', backend)
+        for seed in range(3):
+            want, got = _decode(ref, path, seed), _decode(pipeline, path, seed)
+            assert got['total_frames'] == want['total_frames'] == 60
+            assert np.array_equal(got['frame_inds'], want['frame_inds'])
+            assert got['video_reader'] is None and got['img_shape'] == want['img_shape'] == (64, 96)
+            assert len(got['imgs']) == 32 and all(g.flags['C_CONTIGUOUS'] for g in got['imgs'])
+            assert np.array_equal(np.stack(got['imgs']), np.stack(want['imgs']))
+        bad = tmp_path / 'bad.mp4'
+        bad.write_bytes(b'not a video' * 100)
+        with pytest.raises(Exception):
+            _decode(pipeline, str(bad), 0)
+        with pytest.raises(Exception):
+            _decode(pipeline, str(tmp_path / 'missing.mp4'), 0)
