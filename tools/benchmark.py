@@ -6,7 +6,8 @@ with ``torch.utils.benchmark.Timer``), it measures:
 * the training step (forward + backward + AdamW step; median of ``--iters``) of
   ``ga2`` (the config's model), ``ivlp`` (coupling ``none``, no hard prompt, no anchor term),
   ``released`` (the released code's step on the same weights:
-  :mod:`ga2clip_mmaction.models.released_reference`; its loss equals ours, printed as ``released_loss_diff``),
+  :mod:`ga2clip_mmaction.models.released_reference`; its loss and gradients equal ours:
+  ``tests/tools/test_benchmark.py``),
   and, with ``--extra``, ``ga2_amp`` (bf16 autocast) and ``ga2_no_ckpt`` (gradient checkpointing off);
 * the text tower's share of the GA2 step (class features forward + backward alone);
 * test time per clip with 10 and 400 class names (class-feature cache warm, as in a test run);
@@ -37,11 +38,10 @@ import ga2clip_mmaction  # noqa: E402,F401  (registration)
 import torch  # noqa: E402
 from mmengine.config import DictAction  # noqa: E402
 
-from ga2clip_mmaction.models.released_reference import released_loss  # noqa: E402
 from tools.benchmark_parts.data import data_path, prepared_forms, print_data_path  # noqa: E402
 from tools.benchmark_parts.flops import flops_at_shape  # noqa: E402
 from tools.benchmark_parts.variants import (build, checkpoint_sizes, class_names, make_step,  # noqa: E402
-                                            mean_call_s, measure, median_s, our_loss)
+                                            mean_call_s, measure, median_s)
 
 #: bf16 dense peak (TFLOP/s) of known GPUs, by a substring of the device name.
 PEAK_BF16_TFLOPS = {'H200': 989.0, 'H100': 989.0, 'A100': 312.0, 'L40S': 362.0, 'A10': 125.0,
@@ -117,11 +117,6 @@ def train_steps(cfg, args, device, size: int) -> tuple:
                                   device=str(device), classes=args.classes, dtype='bfloat16' if args.amp else 'float32')
     steps = {v: make_step(models[v], v, clips, labels, anchor, samples, amp=args.amp or v == 'ga2_amp')
              for v in variants}
-    with torch.no_grad():
-        ours = our_loss(models['ga2'], clips.unsqueeze(1), samples, anchor)
-        ref = released_loss(models['released'], clips, labels, anchor)
-    if models['ga2'].anchor_term_skipped:  # the released setting: same loss expected
-        out['released_loss_diff'] = abs(float(ours) - float(ref))
     times: Dict[str, List] = {v: [] for v in variants}
     peak: Dict[str, float] = {}
     for v in variants:
