@@ -236,7 +236,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         return {}
     import torch
     session = dict(session_wall_s=time.time() - t_start, session_cpu_s=time.process_time() - c_start,
-                   torch_threads=torch.get_num_threads())
+                   torch_threads=1 if helpers else torch.get_num_threads())  # the runs'
     return report(args, runs, dict(worlds=records, world_seeds=worlds, lists=lists, seeds=seeds), methods,
                   work_dir, world_dirs(work_dir, workspace, worlds[0])[0], labels, session, missing)
 
