@@ -25,7 +25,7 @@ def bad_run(tmp_path_factory):
     config = make_world(str(tmp_path / 'w'), bad=BAD_KINDS, bad_anchors=('truncated', 'empty'), num_workers=2,
                         epochs=2, min_frames=2, extra=HOOKS.format(frac=0.5))
     work_dir = str(tmp_path / 'work')
-    return tmp_path, config, work_dir, train.main([config, '--work-dir', work_dir])
+    return tmp_path, config, work_dir, train.main([config, '--work-dir', work_dir, '--cfg-options', 'experiment_name=bad_run'])  # own log
 
 
 def test_bad_training_and_anchor_videos_are_substituted_counted_and_reported(bad_run):

@@ -1,6 +1,7 @@
 """Bad configs and annotation files fail before training starts, naming the file:line or key and what
 was expected (one test per kind, through tools/train.py or tools/test.py as a user runs them)."""
 import glob
+import itertools
 import os.path as osp
 import re
 
@@ -16,12 +17,16 @@ def world(tmp_path):
     return root, make_world(root, num_train=2, epochs=1)
 
 
+_RUNS = itertools.count()
+
+
 def train(config, *options, work_dir=None):
     import tools.train
-    # --plain-config: no yapf formatting of the config text (the checks stop the run before it trains)
-    argv = [config, '--work-dir', work_dir or osp.join(osp.dirname(config), 'work'), '--plain-config']
-    if options:
-        argv += ['--cfg-options', *options]
+    # --plain-config: no yapf formatting of the config text (the checks stop the run before it trains).
+    # A new experiment name per run: MMEngine keys its loggers by it (config name + the second the run started),
+    # so two runs of one config in the same second would log into the first run's file.
+    argv = [config, '--work-dir', work_dir or osp.join(osp.dirname(config), 'work'), '--plain-config',
+            '--cfg-options', f'experiment_name=run{next(_RUNS)}', *options]
     return tools.train.main(argv)
 
 
