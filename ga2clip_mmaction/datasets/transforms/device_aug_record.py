@@ -35,3 +35,27 @@ def device_aug_record(results: Dict) -> Dict:
     if record is None:
         record = results[DEVICE_AUG_KEY] = {}
     return record
+
+
+def record_once(results: Dict, owner: str, **values) -> Dict:
+    """Write ``values`` into the record of ``results`` and into ``results`` itself (the keys the CPU transform
+    sets there).
+
+    Args:
+        results (dict): The pipeline results.
+        owner (str): The transform's name, for the error.
+        **values: The drawn parameters.
+
+    Returns:
+        dict: ``results``.
+
+    Raises:
+        ValueError: One of the keys is recorded already (the transform is in the pipeline twice).
+    """
+    record = device_aug_record(results)
+    twice = sorted(set(values) & set(record))
+    if twice:
+        raise ValueError(f'{owner}: one {" / ".join(twice)} per pipeline (recorded already)')
+    record.update(values)
+    results.update(values)
+    return results

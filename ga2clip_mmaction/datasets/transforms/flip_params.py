@@ -5,7 +5,7 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmaction.registry import TRANSFORMS
 
-from .device_aug_record import device_aug_record
+from .device_aug_record import record_once
 
 
 @TRANSFORMS.register_module()
@@ -43,14 +43,8 @@ class FlipParams(BaseTransform):
         Raises:
             ValueError: A flip is already recorded.
         """
-        record = device_aug_record(results)
-        if 'flip' in record:
-            raise ValueError(f'{type(self).__name__}: one flip per pipeline')
         flip = bool(np.random.rand() < self.flip_ratio)
-        record.update(flip=flip, flip_direction=self.direction)
-        results['flip'] = flip
-        results['flip_direction'] = self.direction
-        return results
+        return record_once(results, type(self).__name__, flip=flip, flip_direction=self.direction)
 
     def __repr__(self) -> str:
         return f'{type(self).__name__}(flip_ratio={self.flip_ratio}, direction={self.direction!r})'

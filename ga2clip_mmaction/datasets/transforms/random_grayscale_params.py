@@ -3,7 +3,7 @@ from typing import Dict
 
 from mmaction.registry import TRANSFORMS
 
-from .device_aug_record import device_aug_record
+from .device_aug_record import record_once
 from .random_grayscale import RandomGrayscale
 
 
@@ -33,10 +33,4 @@ class RandomGrayscaleParams(RandomGrayscale):
         Raises:
             ValueError: A decision is already recorded.
         """
-        record = device_aug_record(results)
-        if 'grayscale' in record:
-            raise ValueError(f'{type(self).__name__}: one grayscale decision per pipeline')
-        convert = self.draw()
-        record['grayscale'] = convert
-        results['grayscale'] = convert
-        return results
+        return record_once(results, type(self).__name__, grayscale=self.draw())
