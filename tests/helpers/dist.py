@@ -48,8 +48,8 @@ class RankFailure(AssertionError):
     """One or more ranks failed; the message has each rank's status and traceback / output tail."""
 
 
-#: What a rank or launcher prints when the port it was told is taken.
-PORT_CLASH = ('EADDRINUSE', 'address already in use')
+#: What a rank or launcher prints when the port it was told is taken (compared in lower case).
+PORT_CLASH = ('eaddrinuse', 'address already in use')
 
 
 def free_port() -> int:
@@ -74,7 +74,7 @@ def with_free_port(launch: Callable[[int], Any], tries: int = 3) -> Any:
         try:
             return launch(free_port())
         except RankFailure as err:
-            if attempt + 1 == tries or not any(s in str(err).lower() for s in (c.lower() for c in PORT_CLASH)):
+            if attempt + 1 == tries or not any(s in str(err).lower() for s in PORT_CLASH):
                 raise
 
 
