@@ -4,17 +4,21 @@ VENV := .venv
 PY := $(VENV)/bin/python
 PIP := $(PY) -m pip
 STAMP := $(VENV)/.setup-stamp
+DEMO := projects/ga2clip_demo
+PARITY := projects/ga2clip_parity
 
 .PHONY: setup test demo clean gpu-wheels
 
 setup: $(STAMP)
 
-# Re-run the install only when the dependency declarations change (idempotent).
-$(STAMP): setup.py requirements/constraints.txt
+# Re-run the install only when the dependency declarations change (idempotent). The method package and, editable
+# beside it, the demo's and the parity harness's packages (projects/, not in the method's wheel).
+$(STAMP): setup.py $(DEMO)/setup.py $(PARITY)/setup.py requirements/constraints.txt
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
 	$(PIP) install -q --upgrade "pip>=23.1"
-	$(PIP) install -q -c requirements/constraints.txt -e ".[lite,tests,plots]"
-	$(PY) -c "import ga2clip_mmaction, mmaction.models, open_clip, decord; print('ga2clip_mmaction environment OK')"
+	$(PIP) install -q -c requirements/constraints.txt -e ".[lite,tests,stats]" \
+		-e "$(DEMO)[plots]" -e $(PARITY)
+	$(PY) -c "import ga2clip_mmaction, ga2clip_demo, ga2clip_parity, mmaction.models, open_clip, decord; print('ga2clip_mmaction environment OK')"
 	touch $(STAMP)
 
 # Two pytest-xdist workers (one per core of the 2-core CI machine); whole files go to one worker, so a module's
@@ -25,7 +29,7 @@ test: setup
 	$(PY) -m pytest -q -n $(TEST_WORKERS) --dist loadfile tests
 
 demo: setup
-	$(PY) tools/run_demo.py
+	$(PY) $(DEMO)/tools/run_demo.py
 
 clean:
 	rm -rf $(VENV) work_dirs
@@ -42,4 +46,4 @@ gpu-wheels: setup
 	$(PIP) download -q --no-deps --no-binary=:all: --no-build-isolation -d $(WHL)/sdist "mmcv-lite==$$(sed -n 's/^mmcv-lite==//p' requirements/constraints.txt)"
 	MMCV_WITH_OPS=0 $(PIP) wheel -q --no-deps --no-build-isolation -w $(WHL) $(WHL)/sdist/mmcv*
 	rm -rf $(WHL)/sdist
-	$(PY) tools/gpu_check.py wheels $(WHL) --limit-mib 60
+	$(PY) .dev_scripts/gpu_check.py wheels $(WHL) --limit-mib 60

@@ -17,7 +17,7 @@ base_labels = f'{label_root}/synth_base_labels.csv'
 novel_labels = f'{label_root}/synth_novel_labels.csv'
 hard_prompt = f'{data_root}/hard_prompts/stage1_ctx.pt'  # written by the stage-1 run (tools/run_demo.py)
 
-clip = dict(arch='GA2-Tiny', weights='{{ fileDirname }}/../ga2clip_mmaction/assets/GA2-Tiny.pt')
+clip = dict(arch='GA2-Tiny', weights='{{ fileDirname }}/../projects/ga2clip_demo/assets/GA2-Tiny.pt')
 train_frames = 4  # one random frame from each of 4 segments (the clips have 8 frames)
 test_frames = 8
 image_size = 64

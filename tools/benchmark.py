@@ -6,7 +6,7 @@ with ``torch.utils.benchmark.Timer``), it measures:
 * the training step (forward + backward + AdamW step; median of ``--iters``) of
   ``ga2`` (the config's model), ``ivlp`` (coupling ``none``, no hard prompt, no anchor term),
   ``released`` (the released code's step on the same weights:
-  :mod:`ga2clip_mmaction.models.released_reference`; its loss and gradients equal ours:
+  :mod:`ga2clip_parity.released_reference`; its loss and gradients equal ours:
   ``tests/tools/test_benchmark.py``),
   and, with ``--extra``, ``ga2_amp`` (bf16 autocast) and ``ga2_no_ckpt`` (gradient checkpointing off);
 * the text tower's share of the GA2 step (class features forward + backward alone);

@@ -17,7 +17,7 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-from ga2clip_mmaction.evaluation.chart import plot_summary  # noqa: E402
+from ga2clip_demo.evaluation.chart import plot_summary  # noqa: E402
 from ga2clip_mmaction.evaluation.summary import (format_csv, format_markdown,  # noqa: E402
                                                  summarize_runs)
 

@@ -10,7 +10,7 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from ga2clip_mmaction.models.released_reference import released_frames, released_loss, released_text
+from ga2clip_parity.released_reference import released_frames, released_loss, released_text
 from tools import benchmark
 from tools.benchmark_parts.variants import build, our_loss
 

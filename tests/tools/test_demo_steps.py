@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from tests.helpers.demo_layout import STAMP
-from tools import demo_steps
+from ga2clip_demo import steps as demo_steps
 
 
 def _fake_tools(calls):

@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 @pytest.fixture(scope='module')
 def tool():
-    return importlib.import_module('tools.pretrain_tiny_clip')
+    return importlib.import_module('ga2clip_demo.pretrain_tiny_clip')
 
 
 def test_one_positive_is_clip_loss(tool):

@@ -177,7 +177,7 @@ def test_demo_runs_group_by_method_with_error_bars(tmp_path, capsys):
     md = (out / 'results.md').read_text()
     assert '| ga2clip | - | 6 | 87.0 ± 0.9 | 51.0 ± 1.1 |' in md
     assert '| zero-shot | - | 1 | 80.0 | 70.0 |' in md
-    from ga2clip_mmaction.evaluation.chart import _bars
+    from ga2clip_demo.evaluation.chart import _bars
     labels, means, stds, _ = _bars(rows[1])
     assert labels == ['base', 'novel', 'HM'] and stds[0] == pytest.approx(100 * statistics.stdev(
         [0.91, 0.91, 0.92, 0.92, 0.93, 0.93]))

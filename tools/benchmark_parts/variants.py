@@ -10,7 +10,7 @@ from typing import Callable, Dict, List
 import torch
 from torch.utils.benchmark import Measurement, Timer
 
-from ga2clip_mmaction.models.released_reference import released_loss
+from ga2clip_parity.released_reference import released_loss
 from ga2clip_mmaction.utils.small_checkpoint import small_state_dict
 
 WORDS = ('playing', 'riding', 'throwing', 'cooking', 'jumping', 'washing', 'climbing', 'drinking', 'folding',

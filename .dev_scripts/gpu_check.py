@@ -27,15 +27,13 @@ import sys
 import time
 from typing import List, Optional
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from tools.gpu_check_parts.common import ROOT  # noqa: E402
-from tools.gpu_check_parts.compile import compile_main  # noqa: E402
-from tools.gpu_check_parts.data import data_main  # noqa: E402
-from tools.gpu_check_parts.parts import (BUDGETS, DRY_BUDGETS, PART_NAMES, part_command,  # noqa: E402
-                                         part_figures, run_part)
-from tools.gpu_check_parts.report import figure, print_targets, write_report  # noqa: E402
-from tools.gpu_check_parts.wheels import wheels_main  # noqa: E402
+from gpu_check_parts.common import PYTHONPATH
+from gpu_check_parts.compile import compile_main
+from gpu_check_parts.data import data_main
+from gpu_check_parts.parts import (BUDGETS, DRY_BUDGETS, PART_NAMES, part_command,
+                                   part_figures, run_part)
+from gpu_check_parts.report import figure, print_targets, write_report
+from gpu_check_parts.wheels import wheels_main
 
 
 def run_main(argv: List[str]) -> int:
@@ -58,7 +56,7 @@ def run_main(argv: List[str]) -> int:
     os.makedirs(out_dir, exist_ok=True)
     budgets = DRY_BUDGETS if dry else BUDGETS
     env = dict(os.environ, PYTHONUNBUFFERED='1')
-    env['PYTHONPATH'] = os.pathsep.join(p for p in (ROOT, env.get('PYTHONPATH')) if p)
+    env['PYTHONPATH'] = os.pathsep.join(p for p in (*PYTHONPATH, env.get('PYTHONPATH')) if p)
     results: dict = dict(dry_run=dry, torch=torch.__version__, started=time.strftime('%Y-%m-%d %H:%M:%S UTC',
                                                                                       time.gmtime()),
                          device=torch.cuda.get_device_name(0) if torch.cuda.is_available() else 'cpu')

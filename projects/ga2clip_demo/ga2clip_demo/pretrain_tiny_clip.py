@@ -21,7 +21,6 @@ import json
 import math
 import os
 import os.path as osp
-import sys
 import time
 from itertools import product
 from typing import Dict, List, Optional, Tuple
@@ -30,9 +29,8 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-import ga2clip_mmaction  # noqa: E402,F401  (registers the GA2-Tiny open_clip config)
-from ga2clip_mmaction.synthetic import render, world  # noqa: E402
+import ga2clip_mmaction  # noqa: F401  (registers the GA2-Tiny open_clip config)
+from .synthetic import render, world
 
 CLIP_MEAN = np.array([0.48145466, 0.4578275, 0.40821073], dtype=np.float32)
 CLIP_STD = np.array([0.26862954, 0.26130258, 0.27577711], dtype=np.float32)

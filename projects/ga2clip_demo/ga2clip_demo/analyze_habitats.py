@@ -14,13 +14,11 @@ Example (in the folder that holds data/synthetic)::
 import argparse
 import json
 import os.path as osp
-import sys
 from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
-sys.path.insert(0, REPO)
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # the repository
 
 DATA = osp.join('data', 'synthetic')
 SPLITS = osp.join(DATA, 'splits', 'base2novel_splits', 'synth_splits')
@@ -61,7 +59,7 @@ def habitat_split(scores: np.ndarray, labels: np.ndarray, paths: List[str], capt
     Returns:
         dict[str, float]: ``novel``, ``in_habitat``, ``off_habitat`` accuracies and ``n_in``, ``n_off``.
     """
-    from ga2clip_mmaction.synthetic import world
+    from .synthetic import world
     habitats = world.class_habitats('novel', seed)
     novel = labels >= num_base
     pred = scores[novel][:, num_base:].argmax(1)

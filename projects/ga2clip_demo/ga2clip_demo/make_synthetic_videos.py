@@ -26,14 +26,12 @@ import csv
 import json
 import os
 import os.path as osp
-import sys
 from typing import Dict, List, Sequence, Tuple
 
 import cv2
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from ga2clip_mmaction.synthetic import render, world  # noqa: E402
+from .synthetic import render, world
 
 ROLE_IDS = {'base': 0, 'novel': 1, 'stage1': 2, 'anchor': 3}
 STAMP = 'generated.json'

@@ -39,18 +39,15 @@ import argparse
 import math
 import os
 import os.path as osp
-import sys
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from tools.demo_grid import (ABLATION, ABLATION_WORLDS, COMPARISONS, CONFIGS, DEFAULT_METHODS,  # noqa: E402,F401
+from .grid import (ABLATION, ABLATION_WORLDS, COMPARISONS, CONFIGS, DEFAULT_METHODS,  # noqa: E402,F401
                              HARD_PROMPT, METHOD_OPTIONS, METHODS, PLANNED_WORLDS, REFERENCE, REPO, ablation_runs,
                              epoch_options, method_budget, run_labels, run_name, select_methods, train_set_options,
                              world_dirs)
-from tools.demo_workers import one_thread_children, start_helpers, stop_on_error, wait_helpers  # noqa: E402
-from tools.demo_steps import (ensure_hard_prompt, latest_checkpoint, prepare_world, read_test_metrics,  # noqa: E402
+from .workers import one_thread_children, start_helpers, stop_on_error, wait_helpers  # noqa: E402
+from .steps import (ensure_hard_prompt, latest_checkpoint, prepare_world, read_test_metrics,  # noqa: E402
                               read_timing, run_lock, run_subprocess, train_and_test, zero_shot_run)
 
 
@@ -227,7 +224,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         train_entries(args, entries, homes, trained, record)
     wait_helpers(helpers)
     runs += [trained[i] for i in sorted(trained)]
-    from ga2clip_mmaction.synthetic.hashes import sha256_file
+    from .synthetic.hashes import sha256_file
     for rec in records:
         hard_prompt = osp.join(homes[rec['seed']][0], HARD_PROMPT)
         rec['hard_prompt_sha256'] = sha256_file(hard_prompt) if osp.isfile(hard_prompt) else None
@@ -244,7 +241,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
 def report(args: argparse.Namespace, runs: List[dict], grid: dict, methods: Optional[List[str]], work_dir: str,
            ws: str, labels: Dict[str, str], session: dict, missing: Dict[str, List[str]]) -> dict:
     """Write ``<work_dir>/{results,ablation}.{md,json,png}`` and return the json's content."""
-    from ga2clip_mmaction.evaluation.demo_output import write_demo_report
+    from .evaluation.demo_output import write_demo_report
     if args.ablation:
         present = {r['method'] for r in runs}
         order = [('ivlp', METHODS['ivlp'])] + [(name, label) for name, label, _ in ABLATION if name in present]

@@ -9,7 +9,7 @@ the units; seeds averaged within list).
 """
 from typing import Dict, List, Optional, Sequence, Tuple
 
-from .aggregate import format_mean_std, mean_std
+from ga2clip_mmaction.evaluation.aggregate import format_mean_std, mean_std
 from .clustered import hierarchical_bootstrap, holm, nested_t_interval, paired_values
 
 METRICS = {'base': 'b2n/base_top1', 'novel': 'b2n/novel_top1', 'hm': 'b2n/hm'}

@@ -12,7 +12,7 @@ from typing import Any, Dict, List, Optional
 import torch
 import torch.nn.functional as F
 
-from ..utils.checkpoint import safe_torch_load
+from ga2clip_mmaction.utils.checkpoint import safe_torch_load
 
 FORMAT = 'ga2clip-official-parity/1'
 ATOL, RTOL = 1e-5, 1e-4  # forward outputs
@@ -57,7 +57,7 @@ def load_fixture_weights(model: torch.nn.Module, rec: Dict[str, Any]) -> None:
     """Convert the fixture's official weights, save them as our checkpoint and load it via MMEngine."""
     from mmengine.runner import load_checkpoint
 
-    from .official_checkpoint import convert_official_state_dict
+    from ga2clip_mmaction.models.official_checkpoint import convert_official_state_dict
     state = convert_official_state_dict(rec['official_state_dict'], rec['clip_state_dict'],
                                         rec['hard_prompt'])
     with tempfile.TemporaryDirectory() as tmp:
@@ -76,7 +76,7 @@ def _train_outputs(model, rec: Dict[str, Any], anchor_names: List[str], suffix: 
     from mmaction.registry import MODELS
     from mmaction.structures import ActionDataSample
 
-    from .official_checkpoint import official_to_ours_name
+    from ga2clip_mmaction.models.official_checkpoint import official_to_ours_name
     cfg = rec['config']
     inputs = rec['inputs']
     head = model.cls_head

@@ -9,6 +9,8 @@ from typing import List, Optional
 
 #: The repository root (the parts run with it as their working directory).
 ROOT: str = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+#: What the parts import from the checkout (the method package and the projects' packages), no install needed.
+PYTHONPATH: tuple = (ROOT, osp.join(ROOT, 'projects', 'ga2clip_demo'), osp.join(ROOT, 'projects', 'ga2clip_parity'))
 #: Tiny-model overrides of the released config for the dry run.
 TINY: List[str] = ['model.backbone.vision_ctx=2', 'model.backbone.vision_depth=2', 'model.cls_head.language_ctx=2',
                    'model.cls_head.language_depth=2']

@@ -1,7 +1,7 @@
 """PNG chart of summarized runs: base / novel / HM bars per run group, published marks."""
 from typing import List, Optional, Sequence, Tuple
 
-from .summary import hm_of_means, pick_stat
+from ga2clip_mmaction.evaluation.summary import hm_of_means, pick_stat
 
 
 def _bars(row: dict) -> Tuple[List[str], List[float], List[float], List[Optional[float]]]:

@@ -8,13 +8,11 @@ Exit status 0 only if token ids match exactly, forward outputs are within atol 1
 """
 import argparse
 import json
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import ga2clip_mmaction  # noqa: F401
 
-import ga2clip_mmaction  # noqa: E402,F401
-from ga2clip_mmaction.models.parity import check_parity  # noqa: E402
+from .parity import check_parity
 
 
 def main(argv=None) -> int:

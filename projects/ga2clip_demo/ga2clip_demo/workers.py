@@ -9,7 +9,7 @@ import sys
 from typing import List, Optional, Sequence
 
 #: The demo script the helpers run.
-RUN_DEMO = osp.join(osp.dirname(osp.abspath(__file__)), 'run_demo.py')
+RUN_DEMO = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'tools', 'run_demo.py')
 
 
 def start_helpers(argv: Optional[Sequence[str]], jobs: int) -> List[subprocess.Popen]:

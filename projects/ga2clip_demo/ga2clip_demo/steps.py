@@ -16,7 +16,7 @@ import sys
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from tools.demo_grid import CONFIGS, DATA, HARD_PROMPT, REPO, epoch_options
+from .grid import CONFIGS, DATA, HARD_PROMPT, REPO, epoch_options
 
 ZERO_SHOT_TEMPLATE = 'a video of a {}.'
 #: Flags of every train/test subprocess: the config text unformatted (no yapf, tools/train.py --help).
@@ -165,8 +165,8 @@ def prepare_world(seed: int, ws: str) -> dict:
     record: ``seed`` and the sha256 of its files (:func:`ga2clip_mmaction.synthetic.hashes.world_hashes`)."""
     from filelock import FileLock
 
-    from ga2clip_mmaction.synthetic.hashes import world_hashes
-    from tools.data import make_synthetic_videos
+    from . import make_synthetic_videos
+    from .synthetic.hashes import world_hashes
     os.makedirs(ws, exist_ok=True)
     root = osp.join(ws, DATA)
     with FileLock(osp.join(ws, '.world_lock')):
@@ -211,7 +211,7 @@ def write_metrics_log(work_dir: str, metrics: Dict[str, float]) -> None:
 def zero_shot_run(ws: str, wd: str, force: bool) -> Dict[str, float]:
     """Zero-shot CLIP on the world in ``ws`` (:func:`tools.demo_zero_shot.zero_shot`), reused from ``wd`` when
     tested before."""
-    from tools.demo_zero_shot import zero_shot
+    from .zero_shot import zero_shot
     os.makedirs(wd, exist_ok=True)
     with run_lock(wd):
         if not force:

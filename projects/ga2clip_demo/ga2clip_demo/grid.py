@@ -8,7 +8,7 @@ import os
 import os.path as osp
 from typing import Dict, List, Optional, Sequence, Tuple
 
-REPO = osp.dirname(osp.dirname(osp.abspath(__file__)))
+REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))  # the repository
 DATA = osp.join('data', 'synthetic')
 HARD_PROMPT = osp.join(DATA, 'hard_prompts', 'stage1_ctx.pt')
 SPLIT_ROOT = f'{DATA}/splits/base2novel_splits/synth_splits'

@@ -51,11 +51,11 @@ def part_command(part: str, out_dir: str, fig_file: str, dry: bool,
                  '--device', 'cpu', '--cfg-options', *TINY] if dry else
                 ['--frames', '32', '--batch', '8', '--iters', '8', '--device', 'cuda'])
     elif part == 'c':
-        cmd = [py, 'tools/gpu_check.py', 'data', '--out', fig_file] + (['--dry-run'] if dry else [])
+        cmd = [py, '.dev_scripts/gpu_check.py', 'data', '--out', fig_file] + (['--dry-run'] if dry else [])
         if model_clips_per_s:
             cmd += ['--model-clips-per-s', str(model_clips_per_s)]
     else:
-        cmd = [py, 'tools/gpu_check.py', 'compile', '--out', fig_file] + \
+        cmd = [py, '.dev_scripts/gpu_check.py', 'compile', '--out', fig_file] + \
             (['--dry-run', '--backend', 'eager', '--iters', '1'] if dry else [])
     return cmd
 

@@ -43,8 +43,8 @@ else
     export PYTHONPATH="$SITE:$ROOT${PYTHONPATH:+:$PYTHONPATH}"
     echo "[gpu_check] install done in $(( $(date +%s) - START )) s"
 fi
-export PYTHONPATH="$ROOT${PYTHONPATH:+:$PYTHONPATH}"
-"$PY" tools/gpu_check.py run --out "$OUT" --parts "$PARTS" "${ARGS[@]}"
+export PYTHONPATH="$ROOT:$ROOT/projects/ga2clip_demo:$ROOT/projects/ga2clip_parity${PYTHONPATH:+:$PYTHONPATH}"
+"$PY" .dev_scripts/gpu_check.py run --out "$OUT" --parts "$PARTS" "${ARGS[@]}"
 RC=$?
 echo "[gpu_check] total $(( $(date +%s) - START )) s, exit $RC"
 exit $RC
