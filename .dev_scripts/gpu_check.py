@@ -1,12 +1,12 @@
 """The GPU check in one command: parts with their own time budgets, results written as each part ends.
 
-``tools/gpu_check.sh`` installs the carried wheels and calls ``run``; the other sub-commands are its parts and the
-wheel check of ``make gpu-wheels``::
+``.dev_scripts/gpu_check.sh`` installs the carried wheels and calls ``run``; the other sub-commands are its parts and
+the wheel check of ``make gpu-wheels``::
 
-    python tools/gpu_check.py run --out DIR [--dry-run] [--parts abcd]
-    python tools/gpu_check.py wheels .whl --limit-mib 60
-    python tools/gpu_check.py data --out FILE [--dry-run] [--model-clips-per-s X]
-    python tools/gpu_check.py compile --out FILE [--dry-run]
+    python .dev_scripts/gpu_check.py run --out DIR [--dry-run] [--parts abcd]
+    python .dev_scripts/gpu_check.py wheels .whl --limit-mib 60
+    python .dev_scripts/gpu_check.py data --out FILE [--dry-run] [--model-clips-per-s X]
+    python .dev_scripts/gpu_check.py compile --out FILE [--dry-run]
 
 Parts of ``run`` (each a subprocess, killed at its budget; ``DIR/gpu_check.json`` and ``DIR/gpu_check.md`` are
 rewritten after every part, so a part that fails or runs out of time loses nothing else):

@@ -1,12 +1,12 @@
 #!/usr/bin/env bash
 # The GPU check in one command (docs/performance.md, "The GPU check"):
 #
-#   tools/gpu_check.sh --out DIR            # on the GPU machine: install .whl/ (make gpu-wheels), run parts a-d
-#   tools/gpu_check.sh --dry-run --out DIR  # anywhere: every part on the CPU at smoke size (CI runs it)
+#   .dev_scripts/gpu_check.sh --out DIR            # on the GPU machine: install .whl/ (make gpu-wheels), run parts a-d
+#   .dev_scripts/gpu_check.sh --dry-run --out DIR  # anywhere: every part on the CPU at smoke size (CI runs it)
 #
 # Real run: installs the carried wheels with `pip install --no-index --no-deps --target` into a private folder
 # (the machine's torch, numpy, opencv, pytest stay), puts it and the repository on PYTHONPATH, then runs
-# `tools/gpu_check.py run`, which gives each part its own time budget and rewrites DIR/gpu_check.{json,md} after
+# `.dev_scripts/gpu_check.py run`, which gives each part its own time budget and rewrites DIR/gpu_check.{json,md} after
 # every part. Dry run: no install; the Python of .venv (or $PYTHON) is used.
 set -u
 DRY=0

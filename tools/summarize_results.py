@@ -3,7 +3,7 @@
 Writes ``results.md``, ``results.csv`` and ``results.png`` (base / novel / HM per group, bars at the mean,
 error bars one sample std over the group's runs) to ``--out-dir`` and prints the markdown table. Runs are
 grouped by work-dir name without every trailing ``_s<N>`` / ``_seed<N>`` / ``_split<N>`` suffix, so the
-demo's ``<method>_s<list>_seed<seed>`` runs (tools/run_demo.py) group by method.
+demo's ``<method>_s<list>_seed<seed>`` runs (projects/ga2clip_demo/tools/run_demo.py) group by method.
 
 Examples:
     python tools/summarize_results.py work_dirs/b2n_hmdb_s{1,2,3} work_dirs/b2n_ucf_s{1,2,3} \\

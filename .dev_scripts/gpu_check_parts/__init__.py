@@ -1,4 +1,4 @@
-"""Parts of ``tools/gpu_check.py``, one job each.
+"""Parts of ``.dev_scripts/gpu_check.py``, one job each.
 
 * :mod:`.common`: the paths, dry-run overrides and JSON files every part shares;
 * :mod:`.wheels`: the wheel check of ``make gpu-wheels``;

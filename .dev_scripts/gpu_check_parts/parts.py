@@ -1,4 +1,4 @@
-"""The parts of ``tools/gpu_check.py run``: what each one executes, its time budget, and its figures.
+"""The parts of ``.dev_scripts/gpu_check.py run``: what each one executes, its time budget, and its figures.
 
 Each part is a subprocess in its own process group, killed with the group at its budget, its output in a log file.
 """
@@ -14,7 +14,7 @@ from typing import Dict, List, Optional
 
 from .common import BENCH_CONFIG, ROOT, TINY, read_json
 
-#: Seconds each part of the real run may take: 400 s, plus at most 60 s of wheel install (tools/gpu_check.sh), so
+#: Seconds each part of the real run may take: 400 s, plus at most 60 s of wheel install (.dev_scripts/gpu_check.sh), so
 #: the whole check stays under 8 minutes.
 BUDGETS: Dict[str, float] = {'a': 110, 'b': 120, 'c': 60, 'd': 110}
 #: Budgets of the CPU dry run (smoke size).

@@ -1,7 +1,7 @@
 """The wheel check of ``make gpu-wheels``: do the carried wheels install on the GPU machine's Python?
 
-``python tools/gpu_check.py wheels .whl --limit-mib 60`` lists the wheels with their sizes and every problem that
-would stop ``tools/gpu_check.sh``'s offline install (``pip install --no-index --no-deps``) on the GPU machine.
+``python .dev_scripts/gpu_check.py wheels .whl --limit-mib 60`` lists the wheels with their sizes and every problem that
+would stop ``.dev_scripts/gpu_check.sh``'s offline install (``pip install --no-index --no-deps``) on the GPU machine.
 """
 import argparse
 import os

@@ -1,4 +1,4 @@
-"""tools/analyze_habitats.py: novel accuracy in and out of the class habitats."""
+"""projects/ga2clip_demo/tools/analyze_habitats.py: novel accuracy in and out of the class habitats."""
 import importlib
 
 import numpy as np

@@ -1,4 +1,4 @@
-"""tools/demo_steps.py: each run's train and test are tools/train.py and tools/test.py subprocesses (yapf off),
+"""ga2clip_demo.steps: each run's train and test are tools/train.py and tools/test.py subprocesses (yapf off),
 a finished run is reused without one, and the seconds of each step are recorded."""
 import json
 import os

@@ -1,4 +1,4 @@
-"""tools/pretrain_tiny_clip.py: the multi-positive contrastive loss and the caption-set reader."""
+"""projects/ga2clip_demo/tools/pretrain_tiny_clip.py: the multi-positive contrastive loss and the caption-set reader."""
 import importlib
 
 import pytest

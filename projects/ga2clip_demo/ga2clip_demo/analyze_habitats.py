@@ -8,7 +8,7 @@ on both groups for zero-shot CLIP and for any trained checkpoints.
 
 Example (in the folder that holds data/synthetic)::
 
-    python tools/analyze_habitats.py --zero-shot \\
+    python projects/ga2clip_demo/tools/analyze_habitats.py --zero-shot \\
         --checkpoints work_dirs/demo/runs/ivlp_s1_seed0/epoch_6.pth work_dirs/demo/runs/ivlp_s2_seed0/epoch_6.pth
 """
 import argparse

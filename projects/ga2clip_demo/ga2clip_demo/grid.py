@@ -1,7 +1,7 @@
-"""What the embedded demo (tools/run_demo.py) runs: methods, configs, the plan's comparisons, the ablation
+"""What the embedded demo (``run_demo``) runs: methods, configs, the plan's comparisons, the ablation
 variants, run names, worlds, and each method's trainable parameters and extra data.
 
-Nothing here trains; :mod:`tools.demo_steps` runs the steps.
+Nothing here trains; :mod:`ga2clip_demo.steps` runs the steps.
 """
 import logging
 import os

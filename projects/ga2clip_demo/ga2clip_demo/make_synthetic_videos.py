@@ -15,7 +15,7 @@ protocols (``docs/synthetic_world.md`` lists the files)::
 
 Usage::
 
-    python tools/data/make_synthetic_videos.py [--out data/synthetic] [--seed 0] [--no-videos]
+    python projects/ga2clip_demo/tools/make_synthetic_videos.py [--out data/synthetic] [--seed 0] [--no-videos]
 
 ``--seed`` is the *world seed*: it draws the class habitats, the clips' free attributes, the few-shot lists
 and the pixels; the class names (the roles of the colour/shape pairs) are the same in every world, because
@@ -54,7 +54,7 @@ def parse_args(argv: Sequence[str] = None) -> argparse.Namespace:
                    'otherwise those attributes are drawn uniformly (see docs/synthetic_world.md)')
     p.add_argument('--no-videos', dest='videos', action='store_false',
                    help='write the annotation and class-name files only (they do not depend on the clips; '
-                   'enough to check a world\'s hashes, ga2clip_mmaction/synthetic/hashes.py)')
+                   'enough to check a world\'s hashes, projects/ga2clip_demo/ga2clip_demo/synthetic/hashes.py)')
     p.add_argument('--force', action='store_true', help='rewrite even if the stamp matches')
     return p.parse_args(argv)
 

@@ -10,8 +10,8 @@ small, so a batch repeats captions and attribute phrases such as ``"a red object
 
 Reproduce the committed weights (about 15 minutes on 2 CPU cores)::
 
-    python tools/data/make_synthetic_videos.py
-    python tools/pretrain_tiny_clip.py --out ga2clip_mmaction/assets/GA2-Tiny.pt
+    python projects/ga2clip_demo/tools/make_synthetic_videos.py
+    python projects/ga2clip_demo/tools/pretrain_tiny_clip.py --out projects/ga2clip_demo/assets/GA2-Tiny.pt
 
 The weights are saved as an fp16 open_clip state dict (``torch.save(model.state_dict())``).
 """
@@ -40,7 +40,7 @@ def parse_args() -> argparse.Namespace:
     """Command-line options."""
     p = argparse.ArgumentParser(description=__doc__.split('\n')[0])
     p.add_argument('--captions', default='data/synthetic/pretrain/captions.tsv',
-                   help='caption set written by tools/data/make_synthetic_videos.py')
+                   help='caption set written by projects/ga2clip_demo/tools/make_synthetic_videos.py')
     p.add_argument('--out', default='work_dirs/tiny_clip/GA2-Tiny.pt', help='output weights')
     p.add_argument('--arch', default='GA2-Tiny', help='open_clip model name')
     p.add_argument('--steps', type=int, default=700)
@@ -73,7 +73,7 @@ def read_captions(path: str) -> Tuple[List[str], List[Dict[str, Optional[str]]]]
     """
     if not osp.isfile(path):
         raise FileNotFoundError(
-            f'{path} not found; write it with `python tools/data/make_synthetic_videos.py`')
+            f'{path} not found; write it with `python projects/ga2clip_demo/tools/make_synthetic_videos.py`')
     with open(path, newline='', encoding='utf-8') as f:
         rows = list(csv.reader(f, delimiter='\t'))
     header = ('caption', ) + world.CAPTION_FIELDS

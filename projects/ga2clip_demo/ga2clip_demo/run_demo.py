@@ -1,9 +1,9 @@
 """The embedded demo: base-to-novel on synthetic worlds with the tiny CLIP, on a CPU, as repeated runs.
 
 ``make demo`` runs this script. Steps, per world seed (``--world-seeds``; a step is skipped when its output
-exists, unless ``--force``; the steps are :mod:`tools.demo_steps`, what runs is :mod:`tools.demo_grid`):
+exists, unless ``--force``; the steps are :mod:`ga2clip_demo.steps`, what runs is :mod:`ga2clip_demo.grid`):
 
-1. write the synthetic world (tools/data/make_synthetic_videos.py ``--seed <world>``): world 0 under
+1. write the synthetic world (projects/ga2clip_demo/tools/make_synthetic_videos.py ``--seed <world>``): world 0 under
    ``<workspace>/data/synthetic``, world ``W`` under ``<work-dir>/worlds/w<W>/data/synthetic``; record the sha256
    of its annotation and class-name files (``worlds`` of the results);
 2. stage 1 of that world (when a GA2-CLIP method is asked): IVLP prompt tuning on its disjoint class set
@@ -12,7 +12,7 @@ exists, unless ``--force``; the steps are :mod:`tools.demo_steps`, what runs is 
 4. every trained method on every few-shot list (``--lists``) and training seed (``--seeds``): tools/train.py,
    then tools/test.py, each a subprocess (output in the run's ``train.log`` / ``test.log``), in
    ``<work-dir>/runs[/w<W>]/<method>_s<list>_seed<seed>``;
-5. write ``<work-dir>/results.{md,json,png}`` (:mod:`ga2clip_mmaction.evaluation.demo_output`): per method base /
+5. write ``<work-dir>/results.{md,json,png}`` (:mod:`ga2clip_demo.evaluation.demo_output`): per method base /
    novel / HM, the HM difference to IVLP with a clustered 95 % interval (worlds, or lists with one world, are the
    units; seeds averaged within list), the plan's family of comparisons with Holm-adjusted p-values
    (``COMPARISONS``, docs/results/plan.md), zero-shot CLIP per world, the trainable parameters and extra data per
@@ -26,14 +26,14 @@ KgCoOp's strength), ``vilt_l2_8`` (the old weight, l2 at 8.0 = twice KgCoOp's; a
 each variant against the full GA2-CLIP (kl) runs (Holm across the variants) and IVLP, both reused from the grid.
 Two demo processes on one work dir share the work: each run is held by a file lock, a process skips the runs
 another holds and comes back to them at the end (``--no-report`` for a helper that writes no tables). ``--jobs N``
-(default 2) starts the N-1 helpers itself (:mod:`tools.demo_workers`), every train/test at one torch thread.
+(default 2) starts the N-1 helpers itself (:mod:`ga2clip_demo.workers`), every train/test at one torch thread.
 
-Usage::
+Usage (``T=projects/ga2clip_demo/tools``)::
 
-    python tools/run_demo.py                    # the README's job: world 0, 4 methods x 3 lists x seed 0
-    python tools/run_demo.py --full             # the committed grid: worlds 22001-22003, 5+1 methods, seeds 0, 1
-    python tools/run_demo.py --ablation         # the committed ablation: worlds 22001, 22002, seeds 0, 1
-    python tools/run_demo.py --existing-only --full   # tables of the finished runs, training nothing
+    python $T/run_demo.py                          # the README's job: world 0, 4 methods x 3 lists x seed 0
+    python $T/run_demo.py --full                   # the committed grid: worlds 22001-22003, 5+1 methods, seeds 0, 1
+    python $T/run_demo.py --ablation               # the committed ablation: worlds 22001, 22002, seeds 0, 1
+    python $T/run_demo.py --existing-only --full   # tables of the finished runs, training nothing
 """
 import argparse
 import math
@@ -67,7 +67,7 @@ def parse_args(argv: Optional[Sequence[str]] = None) -> argparse.Namespace:
     p.add_argument('--seeds', default=None, help='training seeds (randomness.seed), comma-separated (default 0; '
                    '0,1 with --full or --ablation)')
     p.add_argument('--world-seeds', default=None,
-                   help='world seeds (tools/data/make_synthetic_videos.py --seed), comma-separated (default 0; '
+                   help='world seeds (make_synthetic_videos.py --seed), comma-separated (default 0; '
                    f'{",".join(map(str, PLANNED_WORLDS))} with --full, '
                    f'{",".join(map(str, ABLATION_WORLDS))} with --ablation)')
     p.add_argument('--full', action='store_true', help='the committed grid: planned worlds, seeds 0,1, every method')
@@ -162,7 +162,7 @@ def train_entries(args: argparse.Namespace, entries: Sequence[tuple], homes: Dic
 
 def main(argv: Optional[Sequence[str]] = None) -> dict:
     """Run the demo (or the ablation); return what ``results.json`` (``ablation.json``) holds (``{}`` with
-    ``--no-report``; :func:`ga2clip_mmaction.evaluation.demo_output.write_demo_report`)."""
+    ``--no-report``; :func:`ga2clip_demo.evaluation.demo_output.write_demo_report`)."""
     args = parse_args(argv)
     workspace = osp.abspath(args.workspace)
     work_dir = osp.abspath(args.work_dir or osp.join(workspace, 'work_dirs', 'demo'))

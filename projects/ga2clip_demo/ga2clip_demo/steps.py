@@ -1,4 +1,4 @@
-"""How the embedded demo (tools/run_demo.py) runs its steps: a world, stage 1 and its hard prompt, zero-shot
+"""How the embedded demo (``run_demo``) runs its steps: a world, stage 1 and its hard prompt, zero-shot
 CLIP, and each run's training and test as a ``tools/train.py`` / ``tools/test.py`` subprocess.
 
 A step whose output exists is reused unless ``force``. Each run folder is held by a file lock while it runs, so
@@ -94,8 +94,8 @@ def write_timing(wd: str, step: str, timing: dict) -> None:
 @contextlib.contextmanager
 def run_lock(wd: str, wait: bool = True):
     """Hold ``<wd>/.demo_lock`` (:class:`filelock.FileLock`, an OS lock that dies with its process) while a
-    run trains and tests: a second tools/run_demo.py on the same work dir waits for the run and then reuses it
-    instead of training into the same folder.
+    run trains and tests: a second ``run_demo`` on the same work dir waits for the run and then reuses
+    it instead of training into the same folder.
 
     Args:
         wd (str): The run's folder.
@@ -162,7 +162,7 @@ def _train_and_test(config: str, wd: str, workspace: str, train_opts: Sequence[s
 
 def prepare_world(seed: int, ws: str) -> dict:
     """Write world ``seed`` under ``<ws>/data/synthetic`` (skipped when its stamp matches) and return its
-    record: ``seed`` and the sha256 of its files (:func:`ga2clip_mmaction.synthetic.hashes.world_hashes`)."""
+    record: ``seed`` and the sha256 of its files (:func:`ga2clip_demo.synthetic.hashes.world_hashes`)."""
     from filelock import FileLock
 
     from . import make_synthetic_videos
@@ -209,7 +209,7 @@ def write_metrics_log(work_dir: str, metrics: Dict[str, float]) -> None:
 
 
 def zero_shot_run(ws: str, wd: str, force: bool) -> Dict[str, float]:
-    """Zero-shot CLIP on the world in ``ws`` (:func:`tools.demo_zero_shot.zero_shot`), reused from ``wd`` when
+    """Zero-shot CLIP on the world in ``ws`` (:func:`ga2clip_demo.zero_shot.zero_shot`), reused from ``wd`` when
     tested before."""
     from .zero_shot import zero_shot
     os.makedirs(wd, exist_ok=True)

@@ -1,5 +1,5 @@
-"""Parallel runs of the embedded demo: helper ``tools/run_demo.py`` processes that share a work dir's runs
-through the run locks (:func:`tools.demo_steps.run_lock`), and the one-thread setting of their train/test
+"""Parallel runs of the embedded demo: helper ``run_demo`` processes that share a work dir's runs
+through the run locks (:func:`ga2clip_demo.steps.run_lock`), and the one-thread setting of their train/test
 children."""
 import contextlib
 import os

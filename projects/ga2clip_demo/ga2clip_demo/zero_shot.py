@@ -1,4 +1,4 @@
-"""Zero-shot CLIP on a demo world's test set (tools/run_demo.py): frozen towers, mean frame features, one fixed
+"""Zero-shot CLIP on a demo world's test set (``run_demo``): frozen towers, mean frame features, one fixed
 template, scored like ``BaseNovelMetric``. One deterministic run per world, a reference, never paired."""
 import logging
 import os

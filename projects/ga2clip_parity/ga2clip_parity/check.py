@@ -1,7 +1,8 @@
 """Compare our recognizer with the released GA2-CLIP code on a parity fixture.
 
 Usage:
-    python tools/check_parity.py ../shared/parity/official_tiny.pt [--json] [--emulate-fp16-grads]
+    python projects/ga2clip_parity/tools/check_parity.py ../shared/parity/official_tiny.pt [--json]
+        [--emulate-fp16-grads]
 
 Exit status 0 only if token ids match exactly, forward outputs are within atol 1e-5 + rtol 1e-4, losses within
 1e-5 and every gradient within 2e-3 x max|g| of its tensor.

@@ -1,4 +1,4 @@
-"""tools/data/make_synthetic_videos.py: deterministic files in the real protocols' formats."""
+"""projects/ga2clip_demo/tools/make_synthetic_videos.py: deterministic files in the real protocols' formats."""
 import importlib
 import os
 import os.path as osp

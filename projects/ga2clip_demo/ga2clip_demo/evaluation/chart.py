@@ -31,7 +31,7 @@ def plot_summary(rows: Sequence[dict], out_file: str, title: Optional[str] = Non
         title (str, optional): Figure title. Defaults to None.
 
     Raises:
-        ImportError: matplotlib is not installed (``pip install -e .[plots]``).
+        ImportError: matplotlib is not installed (``pip install -e projects/ga2clip_demo[plots]``).
         ValueError: ``rows`` is empty.
     """
     if not rows:
@@ -41,7 +41,7 @@ def plot_summary(rows: Sequence[dict], out_file: str, title: Optional[str] = Non
         matplotlib.use('Agg')
         import matplotlib.pyplot as plt
     except ImportError as err:  # pragma: no cover - depends on the environment
-        raise ImportError('The chart needs matplotlib: pip install -e ".[plots]"') from err
+        raise ImportError('The chart needs matplotlib: pip install -e "projects/ga2clip_demo[plots]"') from err
     colors = {'base': '#4c72b0', 'novel': '#dd8452', 'HM': '#55a868', 'top1': '#8172b2'}
     fig, ax = plt.subplots(figsize=(max(4.0, 1.6 * len(rows) + 1.5), 3.6), dpi=100)
     width, seen = 0.26, set()

@@ -1,4 +1,5 @@
-"""The embedded demo's output files: ``<stem>.{md,json,png}`` of a grid of runs (tools/run_demo.py).
+"""The embedded demo's output files: ``<stem>.{md,json,png}`` of a grid of runs
+(projects/ga2clip_demo/tools/run_demo.py).
 
 The statistics and table formats are :mod:`.demo_report`'s; this module puts them together with the header, the
 compute line, the missing runs and the chart.
@@ -33,7 +34,8 @@ def write_chart(rows: Sequence[dict], out_file: str, title: str) -> None:
     try:
         import matplotlib  # noqa: F401
     except ImportError:
-        print(f'[demo] no chart ({osp.basename(out_file)}): matplotlib is missing (pip install -e ".[plots]")')
+        print(f'[demo] no chart ({osp.basename(out_file)}): matplotlib is missing '
+              '(pip install -e "projects/ga2clip_demo[plots]")')
         return
     from .chart import plot_summary
     plot_summary([dict(group=r['label'], protocol='b2n', dataset=None, published=None,

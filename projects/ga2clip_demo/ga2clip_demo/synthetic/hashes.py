@@ -29,7 +29,8 @@ def world_hashes(root: str, videos: bool = True) -> Dict[str, object]:
     """sha256 of every annotation and class-name file of a world, and one digest over its videos.
 
     Args:
-        root (str): The world's folder (``data/synthetic``, as written by tools/data/make_synthetic_videos.py).
+        root (str): The world's folder (``data/synthetic``, as written by
+            projects/ga2clip_demo/tools/make_synthetic_videos.py).
         videos (bool): Also hash the clips (``videos_sha256``: sha256 over the sorted ``path sha256`` lines of
             every ``.mp4``). Defaults to True.
 
