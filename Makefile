@@ -7,7 +7,7 @@ STAMP := $(VENV)/.setup-stamp
 DEMO := projects/ga2clip_demo
 PARITY := projects/ga2clip_parity
 
-.PHONY: setup test demo clean gpu-wheels
+.PHONY: setup test demo clean
 
 setup: $(STAMP)
 
@@ -34,16 +34,5 @@ demo: setup
 clean:
 	rm -rf $(VENV) work_dirs
 
-# Wheels for the GPU check machine (CPython 3.12, manylinux x86_64, torch already there): see
-# requirements/gpu_wheels.txt and docs/performance.md. Into the git-ignored .whl/; prints the total (limit 60 MiB).
-WHL := .whl
-GPU_PLATFORMS := $(foreach p,manylinux_2_28 manylinux_2_27 manylinux_2_17 manylinux2014 manylinux2010 manylinux1,--platform $(p)_x86_64)
-
-gpu-wheels: setup
-	rm -rf $(WHL) && mkdir -p $(WHL)
-	grep -v -e '^#' -e '^mmcv' requirements/gpu_wheels.txt | xargs $(PIP) download -q --no-deps --only-binary=:all: \
-		--python-version 3.12 --implementation cp $(GPU_PLATFORMS) -d $(WHL)
-	$(PIP) download -q --no-deps --no-binary=:all: --no-build-isolation -d $(WHL)/sdist "mmcv-lite==$$(sed -n 's/^mmcv-lite==//p' requirements/constraints.txt)"
-	MMCV_WITH_OPS=0 $(PIP) wheel -q --no-deps --no-build-isolation -w $(WHL) $(WHL)/sdist/mmcv*
-	rm -rf $(WHL)/sdist
-	$(PY) .dev_scripts/gpu_check.py wheels $(WHL) --limit-mib 60
+# Developer tooling (not part of the README's commands) lives in .dev_scripts/: the GPU check's wheels
+# (.dev_scripts/gpu_wheels.sh) and the check itself (.dev_scripts/gpu_check.sh); see docs/performance.md.

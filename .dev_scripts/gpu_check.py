@@ -1,7 +1,7 @@
 """The GPU check in one command: parts with their own time budgets, results written as each part ends.
 
 ``.dev_scripts/gpu_check.sh`` installs the carried wheels and calls ``run``; the other sub-commands are its parts and
-the wheel check of ``make gpu-wheels``::
+the wheel check of ``.dev_scripts/gpu_wheels.sh``::
 
     python .dev_scripts/gpu_check.py run --out DIR [--dry-run] [--parts abcd]
     python .dev_scripts/gpu_check.py wheels .whl --limit-mib 60

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The GPU check in one command (docs/performance.md, "The GPU check"):
 #
-#   .dev_scripts/gpu_check.sh --out DIR            # on the GPU machine: install .whl/ (make gpu-wheels), run parts a-d
+#   .dev_scripts/gpu_check.sh --out DIR            # on the GPU machine: install .whl/ (gpu_wheels.sh), run parts a-d
 #   .dev_scripts/gpu_check.sh --dry-run --out DIR  # anywhere: every part on the CPU at smoke size (CI runs it)
 #
 # Real run: installs the carried wheels with `pip install --no-index --no-deps --target` into a private folder
@@ -35,7 +35,8 @@ else
     PY="${PYTHON:-python3}"
     SITE="${GPU_CHECK_SITE:-/tmp/gpu_check_site}"
     ARGS=()
-    ls .whl/*.whl >/dev/null 2>&1 || { echo "gpu_check.sh: no wheels in .whl/ (run make gpu-wheels)" >&2; exit 1; }
+    ls .whl/*.whl >/dev/null 2>&1 || {
+        echo "gpu_check.sh: no wheels in .whl/ (run .dev_scripts/gpu_wheels.sh)" >&2; exit 1; }
     echo "[gpu_check] installing $(ls .whl/*.whl | wc -l) wheels into $SITE"
     timeout 60 "$PY" -m pip install -q --no-index --no-deps --no-compile --no-cache-dir --upgrade \
         --target "$SITE" .whl/*.whl >"$OUT/install.log" 2>&1 || {

@@ -28,7 +28,7 @@ def compile_main(argv: List[str]) -> int:
                         help='torch.compile backend (the dry run uses eager, Dynamo\'s capture alone: inductor\'s '
                         'code generation takes minutes on 2 CPU cores)')
     args = parser.parse_args(argv)
-    from tools import benchmark
+    from ga2clip_mmaction.benchmark import speed as benchmark
     dry = args.dry_run
     bench_argv = [BENCH_CONFIG, '--no-text-test']
     if dry:
@@ -64,7 +64,7 @@ def compile_speed(bargs: argparse.Namespace, iters: int, out_file: Optional[str]
     import torch
     from mmaction.structures import ActionDataSample
     from mmengine.config import Config
-    from tools.benchmark_parts.variants import build, make_step, measure, median_s
+    from ga2clip_mmaction.benchmark.variants import build, make_step, measure, median_s
     cfg = Config.fromfile(bargs.config)
     if bargs.cfg_options:
         cfg.merge_from_dict(bargs.cfg_options)

@@ -1,4 +1,4 @@
-"""The wheel check of ``make gpu-wheels``: do the carried wheels install on the GPU machine's Python?
+"""The wheel check of ``.dev_scripts/gpu_wheels.sh``: do the carried wheels install on the GPU machine's Python?
 
 ``python .dev_scripts/gpu_check.py wheels .whl --limit-mib 60`` lists the wheels with their sizes and every problem that
 would stop ``.dev_scripts/gpu_check.sh``'s offline install (``pip install --no-index --no-deps``) on the GPU machine.
@@ -48,7 +48,7 @@ def check_wheels(folder: str, limit_mib: float) -> Dict[str, object]:
     names: Dict[str, str] = {}
     files = sorted(f for f in os.listdir(folder) if f.endswith('.whl')) if osp.isdir(folder) else []
     if not files:
-        problems.append(f'no wheels in {folder} (run `make gpu-wheels`)')
+        problems.append(f'no wheels in {folder} (run `.dev_scripts/gpu_wheels.sh`)')
     for fname in files:
         name, version, _, tags = parse_wheel_filename(fname)
         name = _norm(name)

@@ -53,7 +53,7 @@ def data_path(videos: List[str], prepared: Dict[str, str], rounds: int, target: 
         ``prepared_over_original_clips_per_s`` (train pipeline, ``form/backend`` -> prepared over original, same
         backend), ``best`` (the fastest train path), ``target_clips_per_s`` and ``workers_per_gpu``.
     """
-    from tools import benchmark_data
+    from . import data_loading as benchmark_data
     result = benchmark_data.run(videos=list(videos), prepared=dict(prepared), rounds=rounds, target=target)
     rows = [dict(source=r['source'], backend=r['backend'], pipeline=r['pipeline'], clips=r['clips'],
                  clips_per_s_per_worker=r['clips_per_s_per_core']) for r in result['rows']]

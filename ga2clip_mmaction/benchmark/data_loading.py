@@ -31,11 +31,9 @@ from typing import Dict, List, Optional, Sequence
 
 import numpy as np
 
-REPO_ROOT = osp.dirname(osp.dirname(osp.abspath(__file__)))
-if REPO_ROOT not in sys.path:  # run as a script: make ``tools`` importable
-    sys.path.insert(0, REPO_ROOT)
-from tools.benchmark_parts.torchcodec_backend import (TorchcodecDecode, TorchcodecInit,  # noqa: E402
-                                                      torchcodec_unavailable)
+from .torchcodec_backend import TorchcodecDecode, TorchcodecInit, torchcodec_unavailable
+
+REPO_ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))  # the checkout (editable install)
 
 PIPELINES_FILE = osp.join(REPO_ROOT, 'configs', '_base_', 'datasets', 'ga2clip_pipelines.py')
 

@@ -28,20 +28,15 @@ Examples:
 import argparse
 import copy
 import json
-import os.path as osp
-import sys
 from typing import Dict, List
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import ga2clip_mmaction  # noqa: F401  (registration)
+import torch
+from mmengine.config import DictAction
 
-import ga2clip_mmaction  # noqa: E402,F401  (registration)
-import torch  # noqa: E402
-from mmengine.config import DictAction  # noqa: E402
-
-from tools.benchmark_parts.data import data_path, prepared_forms, print_data_path  # noqa: E402
-from tools.benchmark_parts.flops import flops_at_shape  # noqa: E402
-from tools.benchmark_parts.variants import (build, checkpoint_sizes, class_names, make_step,  # noqa: E402
-                                            mean_call_s, measure, median_s)
+from .data import data_path, prepared_forms, print_data_path
+from .flops import flops_at_shape
+from .variants import build, checkpoint_sizes, class_names, make_step, mean_call_s, measure, median_s
 
 #: bf16 dense peak (TFLOP/s) of known GPUs, by a substring of the device name.
 PEAK_BF16_TFLOPS = {'H200': 989.0, 'H100': 989.0, 'A100': 312.0, 'L40S': 362.0, 'A10': 125.0,

@@ -10,7 +10,6 @@ from typing import Callable, Dict, List
 import torch
 from torch.utils.benchmark import Measurement, Timer
 
-from ga2clip_parity.released_reference import released_loss
 from ga2clip_mmaction.utils.small_checkpoint import small_state_dict
 
 WORDS = ('playing', 'riding', 'throwing', 'cooking', 'jumping', 'washing', 'climbing', 'drinking', 'folding',
@@ -91,12 +90,24 @@ def our_loss(model, inputs: torch.Tensor, samples: list, anchor: torch.Tensor) -
     return sum(v for k, v in losses.items() if k.startswith('loss'))
 
 
+def _released_loss() -> Callable:
+    """The released code's loss, from the parity harness (``projects/ga2clip_parity``, not part of this package)."""
+    try:
+        from ga2clip_parity.released_reference import released_loss
+    except ImportError as err:
+        raise ImportError("the benchmark's 'released' variant needs the parity harness: "
+                          'pip install -e projects/ga2clip_parity (make setup installs it)') from err
+    return released_loss
+
+
 def make_step(model, variant: str, clips, labels, anchor, samples, amp: bool) -> Callable[[], float]:
     """A closure running one training step (forward, backward, AdamW) of ``variant``; returns its loss."""
     params = [p for p in model.parameters() if p.requires_grad]
     optim = torch.optim.AdamW(params, lr=1e-6)
     device = clips.device.type
     inputs = clips.unsqueeze(1)
+    if variant == 'released':
+        released_loss = _released_loss()
 
     def step() -> float:
         optim.zero_grad(set_to_none=True)

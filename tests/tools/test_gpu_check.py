@@ -1,5 +1,5 @@
-""".dev_scripts/gpu_check.sh: the CPU dry run is wired end to end; a part past its budget loses nothing else; the wheel check
-of ``make gpu-wheels`` refuses what would not install on the GPU machine."""
+""".dev_scripts/gpu_check.sh: the CPU dry run is wired end to end; a part past its budget loses nothing else; the
+wheel check of ``.dev_scripts/gpu_wheels.sh`` refuses what would not install on the GPU machine."""
 import json
 import os
 import os.path as osp

@@ -178,7 +178,6 @@ def prepare_world(seed: int, ws: str) -> dict:
 
 def ensure_hard_prompt(ws: str, stage1_dir: str, epochs: Optional[int], force: bool) -> str:
     """Stage 1 of the world in ``ws`` (IVLP on its stage-1 classes) and its hard prompt; returns the path."""
-    from tools.data import extract_hard_prompt
     hard_prompt = osp.join(ws, HARD_PROMPT)
     if osp.isfile(hard_prompt) and not force:
         return hard_prompt
@@ -187,8 +186,8 @@ def ensure_hard_prompt(ws: str, stage1_dir: str, epochs: Optional[int], force: b
         if force or not osp.isfile(hard_prompt):  # another demo process may have written it meanwhile
             _train_and_test(CONFIGS['stage1'], stage1_dir, ws, epoch_options(epochs), [], force,
                             f'stage 1 ({osp.basename(ws)})', test=False)
-            with open(osp.join(stage1_dir, 'extract_hard_prompt.log'), 'w') as f, contextlib.redirect_stdout(f):
-                extract_hard_prompt.main([latest_checkpoint(stage1_dir), hard_prompt])
+            run_tool(osp.join('data', 'extract_hard_prompt.py'), [latest_checkpoint(stage1_dir), hard_prompt],
+                     os.getcwd(), osp.join(stage1_dir, 'extract_hard_prompt.log'))
     print(f'[demo] hard prompt: {hard_prompt}', flush=True)
     return hard_prompt
 
