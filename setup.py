@@ -25,8 +25,10 @@ setup(
     description='GA2-CLIP prompt tuning for video recognition as an MMAction2 plugin',
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
+    # The method only: the demo (projects/ga2clip_demo: synthetic world, tiny CLIP weights, report) and the parity
+    # harness (projects/ga2clip_parity) are packages of their own that `make setup` installs editable.
     packages=find_packages(include=['ga2clip_mmaction', 'ga2clip_mmaction.*']),
-    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json', 'assets/**/*']},
+    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json']},
     include_package_data=True,
     python_requires='>=3.9',
     # Honest ranges: what the code needs. The verified pins live in requirements/constraints.txt.
@@ -38,8 +40,6 @@ setup(
         'open_clip_torch>=2.24,<4',
         'decord>=0.6.0',
         'numpy',
-        'scipy',  # clustered intervals and t quantiles of the demo's statistics (evaluation/clustered.py)
-        'filelock',  # the demo's per-run lock (tools/run_demo.py)
         'importlib_metadata',  # imported by mmaction2 1.2.0 without being declared
         'setuptools<82',  # mmengine 0.10.x imports pkg_resources
     ],
@@ -50,7 +50,7 @@ setup(
         # pytest-xdist: `make test` runs the suite on 2 processes (one per core of the CI machine)
         'tests': ['pytest>=7', 'hypothesis>=6.100', 'av>=12', 'pytest-xdist>=3.5'],
         'data': ['av>=12'],  # PyAV: prepare_videos, make_codec_corpus, KeyframePyAVInit/Decode
-        'plots': ['matplotlib>=3.5'],
+        'stats': ['scipy'],  # t intervals of evaluation.paired_difference
     },
     license='Apache-2.0',
 )

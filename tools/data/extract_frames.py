@@ -27,9 +27,7 @@ import shutil
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
-if __package__ in (None, ''):  # run as a script: make ``tools.data`` importable
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from tools.data.prepare_videos import output_size, read_sources, run_pool, write_failures  # noqa: E402
+from ga2clip_mmaction.data_prep.video_jobs import output_size, read_sources, run_pool, write_failures
 
 #: MMAction2's rawframe file name template (1-based frame numbers).
 FILENAME_TMPL = 'img_{:05d}.jpg'
