@@ -1,4 +1,5 @@
 """Registered hooks."""
+from .amp_dtype_hook import AmpDtypeHook
 from .bad_video_hook import BadVideoHook
 from .class_names_hook import ClassNamesHook
 from .clip_visualization_hook import ClipVisualizationHook
@@ -8,5 +9,5 @@ from .preemption_hook import PreemptionHook
 from .resumable_randomness_hook import ResumableRandomnessHook
 from .small_checkpoint_hook import SmallCheckpointHook
 
-__all__ = ['BadVideoHook', 'ClassNamesHook', 'ClipVisualizationHook', 'ConfigCheckHook', 'InertAnchorHook',
+__all__ = ['AmpDtypeHook', 'BadVideoHook', 'ClassNamesHook', 'ClipVisualizationHook', 'ConfigCheckHook', 'InertAnchorHook',
            'PreemptionHook', 'ResumableRandomnessHook', 'SmallCheckpointHook']

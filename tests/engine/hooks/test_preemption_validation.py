@@ -240,7 +240,6 @@ def test_stock_batch_sampler_with_persistent_workers_yields_every_later_batch(tm
 # ------------------------------------------------------------- iteration loop: resume decodes nothing trained
 ITER_LOOP = '''
 train_cfg = dict(type='IterBasedTrainLoop', max_iters=4, val_interval=1000)
-train_dataloader['sampler'] = dict(type='InfiniteSampler', shuffle=True)
 param_scheduler = [dict(type='CosineAnnealingLR', T_max=4, eta_min=0, by_epoch=False)]
 default_hooks['checkpoint'] = dict(type='CheckpointHook', interval=1, by_epoch=False, max_keep_ckpts=5)
 default_hooks['preemption'] = dict(type='PreemptionHook')
@@ -248,11 +247,11 @@ log_processor = dict(by_epoch=False)
 '''
 
 
-@pytest.mark.parametrize('sampler', ['InfiniteSampler', 'DefaultSampler'])
-def test_iteration_loop_resume_decodes_none_of_the_trained_batches(tmp_path, monkeypatch, sampler):
+def test_iteration_loop_resume_decodes_none_of_the_trained_batches(tmp_path, monkeypatch):
+    """DefaultSampler (a finite pass of 2 batches: the resume at 3 starts in the 2nd pass; an InfiniteSampler
+    skips the same way, its exact resume is tests/reliability/test_crash_resume.py's)."""
     from mmaction.datasets.transforms import DecordInit
-    extra = ITER_LOOP.replace("'InfiniteSampler'", repr(sampler))
-    config = make_world(str(tmp_path / 'w'), num_train=4, extra=extra)  # 2 batches (+1 anchor clip each) a pass
+    config = make_world(str(tmp_path / 'w'), num_train=4, extra=ITER_LOOP)  # 2 batches (+1 anchor clip each) a pass
     reference = str(tmp_path / 'A')
     train(config, reference)
     calls = []
