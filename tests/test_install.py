@@ -42,6 +42,7 @@ EXPECTED = [
     ('DATASETS', 'RobustVideoDataset', 'datasets.robust_video_dataset'),
     ('DATASETS', 'RobustRawframeDataset', 'datasets.robust_rawframe_dataset'),
     ('DATA_SAMPLERS', 'SeededBatchSampler', 'datasets.samplers.seeded_batch_sampler'),
+    ('HOOKS', 'AmpDtypeHook', 'engine.hooks.amp_dtype_hook'),
     ('HOOKS', 'BadVideoHook', 'engine.hooks.bad_video_hook'),
     ('HOOKS', 'ConfigCheckHook', 'engine.hooks.config_check_hook'),
     ('HOOKS', 'InertAnchorHook', 'engine.hooks.inert_anchor_hook'),
