@@ -49,6 +49,7 @@ EXPECTED = [
     ('HOOKS', 'PreemptionHook', 'engine.hooks.preemption_hook'),
     ('HOOKS', 'ResumableRandomnessHook', 'engine.hooks.resumable_randomness_hook'),
     ('HOOKS', 'SmallCheckpointHook', 'engine.hooks.small_checkpoint_hook'),
+    ('HOOKS', 'SmallCheckpointRefillHook', 'engine.hooks.small_checkpoint_refill_hook'),
     ('TRANSFORMS', 'KeyframePyAVInit', 'datasets.transforms.keyframe_pyav_init'),
     ('TRANSFORMS', 'KeyframePyAVDecode', 'datasets.transforms.keyframe_pyav_decode'),
 ]
