@@ -14,6 +14,7 @@ from mmengine.dist import all_reduce, barrier, get_rank, get_world_size
 from mmengine.hooks import CheckpointHook, EMAHook, Hook
 from mmengine.logging import print_log
 from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
+from mmengine.runner.base_loop import BaseLoop
 from mmaction.registry import HOOKS
 
 from ...utils.atomic_write import atomic_write_text
@@ -114,6 +115,7 @@ class PreemptionHook(Hook):
         self._skip_restore = None
         self._stop_at_epoch_end = False
         self._training = False
+        self._armed = False
         self._saved = False
         self._requeued = False
         self._requeue_lock = threading.Lock()
@@ -155,11 +157,12 @@ class PreemptionHook(Hook):
             self._requeue()
         os._exit(code)
 
-    def before_train(self, runner) -> None:
-        """Install the handlers and start the watchdog; validate first when the checkpoint resumed from left
-        its validation pending."""
+    def _arm(self, runner) -> None:
+        """Install the handlers and start the watchdog (once)."""
+        if self._armed:
+            return
+        self._armed = self._training = True
         self._rank = get_rank()
-        self._training = True
         if threading.current_thread() is threading.main_thread():
             for sig in self.signals:
                 self._previous[sig] = signal.signal(sig, self._handle)
@@ -171,6 +174,18 @@ class PreemptionHook(Hook):
             self._watchdog = threading.Thread(target=self._watch, args=(self._watch_stop,),
                                               name='PreemptionHook-watchdog', daemon=True)
             self._watchdog.start()
+
+    def before_run(self, runner) -> None:
+        """A training run (its loop is built before ``before_run``): arm now, so a signal during the start-up
+        (weights, ``--resume``'s load, workers) is caught: acted on after the first iteration, or by the
+        watchdog. Testing runs are left alone."""
+        if isinstance(getattr(runner, '_train_loop', None), BaseLoop):
+            self._arm(runner)
+
+    def before_train(self, runner) -> None:
+        """Arm (if ``before_run`` did not); validate first when the checkpoint resumed from left its validation
+        pending."""
+        self._arm(runner)
         meta, self._resumed_meta = self._resumed_meta, {}
         if meta.get('val_pending') and meta.get('iter') == runner.iter:
             if runner.val_loop is None:
@@ -190,7 +205,7 @@ class PreemptionHook(Hook):
 
     def after_run(self, runner) -> None:
         """Restore the previous handlers; stop the watchdog."""
-        self._training = False
+        self._training = self._armed = False
         for sig, handler in self._previous.items():
             signal.signal(sig, handler)
         self._previous = {}

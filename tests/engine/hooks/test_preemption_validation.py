@@ -14,6 +14,7 @@ import signal
 import subprocess
 import sys
 import threading
+import types
 
 import pytest
 
@@ -204,6 +205,22 @@ def test_the_signal_handler_only_sets_a_flag(monkeypatch):
     assert hook.received == signal.SIGTERM and hook._received_at is not None
     with pytest.raises(ValueError, match='deadline_exit_code'):
         PreemptionHook(deadline_exit_code=PREEMPTED_EXIT_CODE)
+
+
+def test_a_training_run_is_armed_from_before_run_a_test_run_never():
+    """A signal during the start-up (weights, --resume's load) is caught; tools/test.py keeps its handlers."""
+    from mmengine.runner import EpochBasedTrainLoop
+    previous = signal.getsignal(signal.SIGTERM)
+    hook = PreemptionHook(deadline=None)
+    hook.before_run(types.SimpleNamespace(_train_loop=None))  # a testing run
+    assert signal.getsignal(signal.SIGTERM) is previous
+    training = types.SimpleNamespace(_train_loop=object.__new__(EpochBasedTrainLoop))
+    hook.before_run(training)
+    try:
+        assert signal.getsignal(signal.SIGTERM) == hook._handle
+    finally:
+        hook.after_run(training)
+    assert signal.getsignal(signal.SIGTERM) is previous
 
 
 # ------------------------------------------------------------- stock BatchSampler, 2 persistent workers
