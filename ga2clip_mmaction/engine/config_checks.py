@@ -62,15 +62,30 @@ def _check_anchors(cfg) -> None:
 SEEDED_BATCH_SAMPLERS = ('SeededBatchSampler', 'AnchorBatchSampler')
 
 
+#: Training datasets that seed each draw's augmentation from the coordinates a seeded batch sampler attaches.
+SEEDED_DATASETS = ('RobustVideoDataset', 'RobustRawframeDataset')
+#: MMAction2's datasets, whose augmentation always draws from the global generators.
+UNSEEDED_DATASETS = ('VideoDataset', 'RawframeDataset')
+
+
 def _check_seeded_sampling(cfg) -> None:
-    """Warn when a ``RobustVideoDataset`` is trained without a seeded batch sampler (augmentation then draws from
-    the global generators: a resumed run augments differently)."""
+    """Warn when the training augmentation is not seeded per draw (it then draws from the global generators, and
+    a resumed run augments differently): a seeding dataset without a seeded batch sampler, or MMAction2's own
+    ``VideoDataset``/``RawframeDataset``."""
     dataset = _main_dataset(cfg.get('train_dataloader'))
-    kind, _ = _num_anchors(cfg)
-    if dataset and dataset.get('type') == 'RobustVideoDataset' and kind not in SEEDED_BATCH_SAMPLERS:
-        print_log(f'train_dataloader.batch_sampler is {kind or "None"}: the augmentation of each draw is not '
-                  "seeded by its position, so --resume will not augment as the interrupted run did; use "
-                  "batch_sampler=dict(type='SeededBatchSampler')", logger='current', level=logging.WARNING)
+    kind = dataset.get('type') if dataset else None
+    kind = getattr(kind, '__name__', kind)
+    sampler, _ = _num_anchors(cfg)
+    if kind in SEEDED_DATASETS and sampler not in SEEDED_BATCH_SAMPLERS:
+        print_log(f'train_dataloader.batch_sampler is {sampler or "None"}: the augmentation of each draw of the '
+                  f'{kind} is not seeded by its position, so --resume will not augment as the interrupted run '
+                  "did; use batch_sampler=dict(type='SeededBatchSampler')", logger='current', level=logging.WARNING)
+    elif kind in UNSEEDED_DATASETS:
+        robust = 'RobustRawframeDataset' if kind == 'RawframeDataset' else 'RobustVideoDataset'
+        print_log(f'train_dataloader.dataset is {kind}: the augmentation of each draw is not seeded by its '
+                  'position, so --resume will not augment as the interrupted run did; use '
+                  f"dataset type='{robust}' with batch_sampler=dict(type='SeededBatchSampler')",
+                  logger='current', level=logging.WARNING)
 
 
 def _class_list(source, key: str) -> Tuple[List[str], List[Tuple[str, int]]]:
