@@ -1,5 +1,8 @@
 """Install script for ga2clip_mmaction (GA2-CLIP as an MMAction2 plugin)."""
+import os
 import os.path as osp
+import shutil
+import sys
 
 from setuptools import find_packages, setup
 
@@ -19,6 +22,41 @@ def read_version() -> str:
     return scope['__version__']
 
 
+#: What OpenMMLab's `mim` reads from an installed package's `.mim` folder (as MMAction2 ships it): `mim search
+#: ga2clip_mmaction` reads `.mim/model-index.yml` (and the metafiles it imports), `mim train/test` `.mim/tools`.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+def add_mim_extension() -> None:
+    """Put ``configs/``, ``tools/`` and ``model-index.yml`` into ``ga2clip_mmaction/.mim`` (MMAction2's layout).
+
+    Symlinks for an editable install (``develop``, ``editable_wheel``), copies when building a wheel or sdist;
+    other commands leave ``.mim`` as it is. ``.mim`` is git-ignored and shipped as package data.
+    """
+    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
+        mode = 'symlink'
+    elif any(cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'build', 'install')):
+        mode = 'copy'
+    else:
+        return
+    root = osp.dirname(osp.abspath(__file__))
+    mim = osp.join(root, 'ga2clip_mmaction', '.mim')
+    os.makedirs(mim, exist_ok=True)
+    for name in MIM_FILES:
+        src, dst = osp.join(root, name), osp.join(mim, name)
+        if osp.islink(dst) or osp.isfile(dst):
+            os.remove(dst)
+        elif osp.isdir(dst):
+            shutil.rmtree(dst)
+        if mode == 'symlink':
+            os.symlink(osp.relpath(src, mim), dst)
+        elif osp.isdir(src):
+            shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+        else:
+            shutil.copyfile(src, dst)
+
+
+add_mim_extension()
 setup(
     name='ga2clip_mmaction',
     version=read_version(),
@@ -26,7 +64,7 @@ setup(
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['ga2clip_mmaction', 'ga2clip_mmaction.*']),
-    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json', 'assets/**/*']},
+    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json', 'assets/**/*', '.mim/**/*']},
     include_package_data=True,
     python_requires='>=3.9',
     # Honest ranges: what the code needs. The verified pins live in requirements/constraints.txt.
