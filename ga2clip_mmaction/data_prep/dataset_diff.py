@@ -1,7 +1,7 @@
 """Compare two dataset fingerprint manifests (:mod:`~ga2clip_mmaction.data_prep.fingerprint`) video by video.
 
 Kinds of difference (:data:`KINDS`): a video listed in one manifest only or whose file is absent on one side
-(``missing_in_a`` / ``missing_in_b``), that cannot be decoded on a side (``unreadable``), with another frame count
+(``missing_in_a`` / ``missing_in_b``; ``missing_in_both``), that cannot be decoded on a side (``unreadable``), with another frame count
 (``truncated``: fewer frames in B, ``padded``: more), or with the same count and other decoded frames
 (``re-encoded``). Videos whose frame count and frame hashes agree agree, whatever their container or byte size
 (re-muxed copies agree; :func:`diff_manifests` lists them as ``remuxed`` for information).
@@ -9,7 +9,7 @@ Kinds of difference (:data:`KINDS`): a video listed in one manifest only or whos
 from typing import Any, Dict, List
 
 #: Kinds of difference, in report order.
-KINDS = ('missing_in_a', 'missing_in_b', 'unreadable', 'truncated', 'padded', 're-encoded')
+KINDS = ('missing_in_a', 'missing_in_b', 'missing_in_both', 'unreadable', 'truncated', 'padded', 're-encoded')
 
 
 def _state(entry: Dict[str, Any]) -> str:
@@ -42,7 +42,7 @@ def diff_manifests(a: Dict[str, Any], b: Dict[str, Any]) -> Dict[str, Any]:
                 where = 'not listed' if (ea if sa == 'missing' else eb) is None else 'file absent'
                 result[kind].append(dict(id=vid, detail=where))
             else:
-                result['missing_in_a'].append(dict(id=vid, detail='absent on both sides'))
+                result['missing_in_both'].append(dict(id=vid, detail='absent on both sides'))
             continue
         if sa == 'unreadable' or sb == 'unreadable':
             detail = '; '.join(f'{side}: {e["error"]}' for side, e in (('A', ea), ('B', eb)) if e.get('error'))

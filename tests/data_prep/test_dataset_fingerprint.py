@@ -126,3 +126,25 @@ def test_common_annotation_gives_the_same_accuracy_on_both_copies(copies):
     assert len(copied) == len(ids) - 6
     for x, y in zip(untouched, copied):
         assert np.array_equal(x['pred_score'].numpy(), y['pred_score'].numpy())
+
+
+def test_diff_kinds_on_hand_made_manifests():
+    from ga2clip_mmaction.data_prep.dataset_diff import common_annotation, diff_manifests
+
+    def video(frames=8, digest='x', size=10, **extra):
+        return dict(frames=frames, frames_sha256=digest, frame_hashes={'0': digest}, size=size, **extra)
+
+    a = dict(annotation=[['same', 'same 0'], ['gone', 'gone 1'], ['both', 'both 1'], ['bad', 'bad 0'],
+                         ['long', 'long 1']],
+             videos=dict(same=video(), gone=video(), both=dict(id='both', missing=True), bad=video(),
+                         long=video()))
+    b = dict(annotation=a['annotation'] + [['new', 'new 0']],
+             videos=dict(same=video(size=11, container='avi'), gone=dict(id='gone', missing=True),
+                         both=dict(id='both', missing=True), bad=dict(id='bad', error='DECORDError: eof'),
+                         long=video(frames=9), new=video()))
+    diff = diff_manifests(a, b)
+    found = {k: [(i['id'], i['detail']) for i in v] for k, v in diff.items() if v and k not in ('agree', 'remuxed')}
+    assert found == {'missing_in_a': [('new', 'not listed')], 'missing_in_b': [('gone', 'file absent')],
+                     'missing_in_both': [('both', 'absent on both sides')],
+                     'unreadable': [('bad', 'B: DECORDError: eof')], 'padded': [('long', '8 frames in A, 9 in B')]}
+    assert diff['agree'] == diff['remuxed'] == ['same'] and common_annotation(a, diff) == ['same 0']

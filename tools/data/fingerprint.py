@@ -47,6 +47,8 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Any]:
     t = manifest['timing']
     print(f'\n{args.out}: {len(manifest["videos"])} videos ({missing} missing, {bad} unreadable); '
           f'{t["videos"]} fingerprinted now, {t["resumed"]} kept from the previous run')
+    if missing == len(manifest['videos']):
+        print(f'no video of {ann_file} was found under {args.video_root or root!r}: check --video-root')
     if t['videos']:
         print(f'{t["wall_seconds"]:.2f} s with {t["workers"]} worker(s): {t["wall_seconds_per_video"]:.4f} s per '
               f'video (wall), {t["worker_seconds_per_video"]:.4f} s of one worker per video')
