@@ -2,9 +2,9 @@
 import os
 import os.path as osp
 import shutil
-import sys
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 # MMCV < 2.2 (mmaction2 1.2 asserts it, without declaring the dependency). Two distributions provide the same
 # `mmcv` package: `mmcv-lite` (pure Python, all that recognition needs) and the full, compiled `mmcv` a GPU user
@@ -23,40 +23,32 @@ def read_version() -> str:
 
 
 #: What OpenMMLab's `mim` reads from an installed package's `.mim` folder (as MMAction2 ships it): `mim search
-#: ga2clip_mmaction` reads `.mim/model-index.yml` (and the metafiles it imports), `mim train/test` `.mim/tools`.
+#: ga2clip_mmaction` reads `.mim/model-index.yml` and the metafiles it imports, `mim train/test` `.mim/tools`.
 MIM_FILES = ('configs', 'tools', 'model-index.yml')
 
 
-def add_mim_extension() -> None:
-    """Put ``configs/``, ``tools/`` and ``model-index.yml`` into ``ga2clip_mmaction/.mim`` (MMAction2's layout).
+class BuildPyWithMim(build_py):
+    """``build_py`` that also copies ``configs/``, ``tools/`` and ``model-index.yml`` into the built package's
+    ``ga2clip_mmaction/.mim`` (MMAction2's layout), so a wheel (``pip install .``) carries them. An editable install
+    gets none: mim 0.3.9 looks for them under site-packages, where an editable install has no package folder."""
 
-    Symlinks for an editable install (``develop``, ``editable_wheel``), copies when building a wheel or sdist;
-    other commands leave ``.mim`` as it is. ``.mim`` is git-ignored and shipped as package data.
-    """
-    if 'develop' in sys.argv or 'editable_wheel' in sys.argv:
-        mode = 'symlink'
-    elif any(cmd in sys.argv for cmd in ('sdist', 'bdist_wheel', 'build', 'install')):
-        mode = 'copy'
-    else:
-        return
-    root = osp.dirname(osp.abspath(__file__))
-    mim = osp.join(root, 'ga2clip_mmaction', '.mim')
-    os.makedirs(mim, exist_ok=True)
-    for name in MIM_FILES:
-        src, dst = osp.join(root, name), osp.join(mim, name)
-        if osp.islink(dst) or osp.isfile(dst):
-            os.remove(dst)
-        elif osp.isdir(dst):
-            shutil.rmtree(dst)
-        if mode == 'symlink':
-            os.symlink(osp.relpath(src, mim), dst)
-        elif osp.isdir(src):
-            shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
-        else:
-            shutil.copyfile(src, dst)
+    def run(self) -> None:
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        root = osp.dirname(osp.abspath(__file__))
+        mim = osp.join(self.build_lib, 'ga2clip_mmaction', '.mim')
+        os.makedirs(mim, exist_ok=True)
+        for name in MIM_FILES:
+            src, dst = osp.join(root, name), osp.join(mim, name)
+            if osp.isdir(dst):
+                shutil.rmtree(dst)
+            if osp.isdir(src):
+                shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            else:
+                shutil.copyfile(src, dst)
 
 
-add_mim_extension()
 setup(
     name='ga2clip_mmaction',
     version=read_version(),
@@ -64,7 +56,8 @@ setup(
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
     packages=find_packages(include=['ga2clip_mmaction', 'ga2clip_mmaction.*']),
-    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json', 'assets/**/*', '.mim/**/*']},
+    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json', 'assets/**/*']},
+    cmdclass={'build_py': BuildPyWithMim},
     include_package_data=True,
     python_requires='>=3.9',
     # Honest ranges: what the code needs. The verified pins live in requirements/constraints.txt.

@@ -297,9 +297,6 @@ def _check_clip(state: Dict[str, torch.Tensor], expect: Optional[KnownWeights], 
                                    f'{" ..." if len(extra) > 5 else ""} (renamed keys or an incomplete file)')
         else:
             report.details.append(f'key set: complete ({len(wanted)} {what} parameters)')
-        shapes = [k for k in wanted & have if clip[k].dim() == 0 and k != 'logit_scale']
-        if shapes:
-            report.problems.append(f'key set: scalar tensors where matrices belong: {shapes[:3]}')
     _check_dtype({k: v for k, v in clip.items() if k not in META_KEYS}, expect, report)
 
 
@@ -310,8 +307,9 @@ def _release_keys(state: Dict[str, Any]) -> List[str]:
 def expectation_for(path: str, kind: str = 'clip') -> Optional[KnownWeights]:
     """What a config's weight file must be, read off its name: the file names of the data layout
     (``data/weights/ViT-B-16.pt``: ``openai-vit-b16``, ``k400_vit-b-16_text4vis.pt``: ``text4vis-k400``) fix the
-    expectation; any other CLIP file is checked for what every CLIP file must be. A hard prompt must be a hard
-    prompt (its shape is the model's to check, ``cls_head.language_ctx`` x text width).
+    expectation (architecture, dtype, sha256 where known; not the container format, the model reads any); any
+    other CLIP file is checked for what every CLIP file must be. A hard prompt must be a hard prompt (its shape is
+    the model's to check, ``cls_head.language_ctx`` x text width).
 
     Args:
         path (str): The file named in the config.
@@ -323,7 +321,9 @@ def expectation_for(path: str, kind: str = 'clip') -> Optional[KnownWeights]:
     if kind == 'hard_prompt':
         return replace(KNOWN['hard-prompt'], hard_prompt_shape=None, dtypes=())
     name = osp.basename(path)
-    return next((k for k in KNOWN.values() if k.kind == 'clip' and name in k.file_names), None)
+    known = next((k for k in KNOWN.values() if k.kind == 'clip' and name in k.file_names), None)
+    # the model reads a bare state dict as well as the release's format: the file's format is not checked here
+    return None if known is None else replace(known, container=None)
 
 
 def check_weight_file(path: str, expect: Union[None, str, KnownWeights] = None,

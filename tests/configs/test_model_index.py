@@ -49,10 +49,19 @@ def test_index_covers_every_protocol_config_once():
         assert entry['Config'] == f'configs/{entry["Name"]}.py'
 
 
-def test_setup_ships_the_index_for_mim():
-    """``mim search`` reads ``<package>/.mim/model-index.yml``: setup.py copies it with configs/ and tools/."""
-    text = open(osp.join(ROOT, 'setup.py')).read()
-    assert "MIM_FILES = ('configs', 'tools', 'model-index.yml')" in text and "'.mim/**/*'" in text
+def test_a_built_package_carries_the_index_for_mim(tmp_path):
+    """``mim search`` reads ``<installed package>/.mim/model-index.yml``: building the package (what ``pip install
+    .`` does) copies the index, the metafiles, every config and the tools there, and the paths inside resolve."""
+    import subprocess
+    import sys
+    subprocess.run([sys.executable, 'setup.py', '-q', 'build_py', '--build-lib', str(tmp_path)], cwd=ROOT,
+                   check=True, capture_output=True)
+    mim = tmp_path / 'ga2clip_mmaction' / '.mim'
+    index = _load(mim / 'model-index.yml')
+    configs = [m['Config'] for rel in index['Import'] for m in _load(mim / rel)['Models']]
+    assert len(configs) == len(ENTRIES) and all((mim / c).is_file() for c in configs)
+    assert (mim / 'tools' / 'train.py').is_file() and not list(mim.rglob('__pycache__'))
+    assert not osp.exists(osp.join(ROOT, 'ga2clip_mmaction', '.mim'))  # nothing written into the source tree
 
 
 def _published(entry):
