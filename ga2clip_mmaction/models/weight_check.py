@@ -75,7 +75,7 @@ VIT_B16 = ClipArch(768, 12, 16, 224, 512, 12, 77, 49408, 512)
 class KnownWeights:
     """What a kind of weight file must be, and where the right one comes from."""
     name: str
-    kind: str  # 'clip', 'release', 'hard_prompt' or 'ours'
+    kind: str  # 'clip', 'release', 'hard_prompt' or 'ours' (a file can also be identified as 'parity')
     description: str
     source: str
     arch: Optional[ClipArch] = None
@@ -389,13 +389,20 @@ def check_weight_file(path: str, expect: Union[None, str, KnownWeights] = None,
         _check_hard_prompt(obj, expect, report)
     elif kind == 'ours':
         _check_ours(obj, expect, report)
+    elif kind == 'parity':
+        _check_clip(obj.get('clip_state_dict') or {}, None, report)
+        _check_release(_strip_module(obj.get('official_state_dict') or {}), None, report)
     return report
 
 
 def _identify(container: str, obj: Any, wrapper: Optional[str], inner: Any, report: WeightReport) -> str:
     if container == 'torchscript':
         return 'clip'
-    if torch.is_tensor(obj) or (isinstance(obj, dict) and torch.is_tensor(obj.get('hard_prompt'))):
+    if isinstance(obj, dict) and str(obj.get('format', '')).startswith('ga2clip-official-parity/'):
+        report.identified = f'parity fixture of the released code ({obj["format"]}; tools/check_parity.py)'
+        return 'parity'
+    if torch.is_tensor(obj) or (isinstance(obj, dict) and torch.is_tensor(obj.get('hard_prompt'))
+                                and set(obj) <= {'hard_prompt', 'source', 'meta'}):
         report.identified = 'hard prompt'
         return 'hard_prompt'
     if isinstance(obj, dict) and wrapper == 'state_dict' and isinstance(obj.get('meta'), dict) and any(

@@ -123,6 +123,16 @@ def test_kinds_are_identified(files):
     assert 'frozen-weight fingerprint ab' in report.format() and 'training state: optimizer' in report.format()
 
 
+def test_the_released_codes_clip_state_dict_has_exactly_the_expected_keys(shared_path):
+    """The parity fixture holds a CLIP in OpenAI's state-dict format written by the released code: the key
+    template (clip_keys) and the architecture reader agree with it."""
+    path = shared_path('parity', 'official_tiny.pt')
+    report = check_weight_file(path)
+    assert report.ok, report.format()
+    assert report.identified.startswith('parity fixture of the released code')
+    assert 'key set: complete (' in report.format() and report.arch.vision_layers >= 1
+
+
 def test_openai_digest_is_the_one_in_open_clips_table():
     from open_clip import pretrained
     assert pretrained._VITB16['openai']['url'] == OPENAI_VIT_B16_URL
