@@ -1,10 +1,10 @@
 """Compare two dataset fingerprint manifests (:mod:`~ga2clip_mmaction.data_prep.fingerprint`) video by video.
 
 Kinds of difference (:data:`KINDS`): a video listed in one manifest only or whose file is absent on one side
-(``missing_in_a`` / ``missing_in_b``; ``missing_in_both``), that cannot be decoded on a side (``unreadable``), with another frame count
-(``truncated``: fewer frames in B, ``padded``: more), or with the same count and other decoded frames
-(``re-encoded``). Videos whose frame count and frame hashes agree agree, whatever their container or byte size
-(re-muxed copies agree; :func:`diff_manifests` lists them as ``remuxed`` for information).
+(``missing_in_a`` / ``missing_in_b``; ``missing_in_both``), that cannot be decoded on a side (``unreadable``),
+with another frame count (``truncated``: fewer frames in B, ``padded``: more), or with the same count and other
+decoded frames (``re-encoded``). Videos whose frame count and frame hashes agree agree, whatever their container or
+byte size (re-muxed copies agree; :func:`diff_manifests` lists them as ``remuxed`` for information).
 """
 from typing import Any, Dict, List
 
