@@ -1,7 +1,10 @@
 """Install script for ga2clip_mmaction (GA2-CLIP as an MMAction2 plugin)."""
+import os
 import os.path as osp
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 # MMCV < 2.2 (mmaction2 1.2 asserts it, without declaring the dependency). Two distributions provide the same
 # `mmcv` package: `mmcv-lite` (pure Python, all that recognition needs) and the full, compiled `mmcv` a GPU user
@@ -19,6 +22,33 @@ def read_version() -> str:
     return scope['__version__']
 
 
+#: What OpenMMLab's `mim` reads from an installed package's `.mim` folder (as MMAction2 ships it): `mim search
+#: ga2clip_mmaction` reads `.mim/model-index.yml` and the metafiles it imports, `mim train/test` `.mim/tools`.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that also copies ``configs/``, ``tools/`` and ``model-index.yml`` into the built package's
+    ``ga2clip_mmaction/.mim`` (MMAction2's layout), so a wheel (``pip install .``) carries them. An editable install
+    gets none: mim 0.3.9 looks for them under site-packages, where an editable install has no package folder."""
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        root = osp.dirname(osp.abspath(__file__))
+        mim = osp.join(self.build_lib, 'ga2clip_mmaction', '.mim')
+        os.makedirs(mim, exist_ok=True)
+        for name in MIM_FILES:
+            src, dst = osp.join(root, name), osp.join(mim, name)
+            if osp.isdir(dst):
+                shutil.rmtree(dst)
+            if osp.isdir(src):
+                shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            else:
+                shutil.copyfile(src, dst)
+
+
 setup(
     name='ga2clip_mmaction',
     version=read_version(),
@@ -29,6 +59,7 @@ setup(
     # harness (projects/ga2clip_parity) are packages of their own that `make setup` installs editable.
     packages=find_packages(include=['ga2clip_mmaction', 'ga2clip_mmaction.*']),
     package_data={'ga2clip_mmaction': ['models/clip_configs/*.json']},
+    cmdclass={'build_py': BuildPyWithMim},
     include_package_data=True,
     python_requires='>=3.9',
     # Honest ranges: what the code needs. The verified pins live in requirements/constraints.txt.

@@ -1,1 +1,2 @@
-"""Data-preparation code shared by the ``tools/data`` scripts (imported by them, not by ``import ga2clip_mmaction``)."""
+"""Data-preparation code shared by the ``tools/data`` scripts (probing, fingerprints and their diff; imported by
+them, not by ``import ga2clip_mmaction``)."""
