@@ -44,7 +44,8 @@ class BuildPyWithMim(build_py):
             if osp.isdir(dst):
                 shutil.rmtree(dst)
             if osp.isdir(src):
-                shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+                # The demo's configs need the demo's world and weights (projects/ga2clip_demo), which the wheel does not hold.
+                shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc', '*_demo*.py'))
             else:
                 shutil.copyfile(src, dst)
 

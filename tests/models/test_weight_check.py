@@ -196,5 +196,5 @@ def test_truncated_file_fails_at_model_build_with_the_report(files, tmp_path):
 
 
 def test_the_shipped_tiny_clip_passes():
-    report = check_weight_file(osp.join(REPO_ROOT, 'ga2clip_mmaction', 'assets', 'GA2-Tiny.pt'))
+    report = check_weight_file(osp.join(REPO_ROOT, 'projects', 'ga2clip_demo', 'assets', 'GA2-Tiny.pt'))
     assert report.ok, report.format()
