@@ -1,4 +1,5 @@
-"""The package's layers import downwards only: utils < datasets, evaluation, synthetic < models < engine.
+"""The package's layers import downwards only: utils < datasets, evaluation, synthetic < models, data_prep < engine
+< apis.
 
 Walks every import statement of the package (absolute and relative, top-level and inside functions) with
 ``ast``; tools/ and tests/ sit above everything and are not checked.
@@ -10,7 +11,8 @@ import os.path as osp
 from tests.conftest import REPO_ROOT
 
 PACKAGE = 'ga2clip_mmaction'
-LAYERS = {'utils': 0, 'datasets': 1, 'evaluation': 1, 'synthetic': 1, 'models': 2, 'engine': 3}
+LAYERS = {'utils': 0, 'datasets': 1, 'evaluation': 1, 'synthetic': 1, 'models': 2, 'data_prep': 2, 'engine': 3,
+          'apis': 4}
 
 
 def _imported_modules(path: str, module_parts: list) -> list:
