@@ -224,3 +224,62 @@ def test_rejection_calibrated_on_the_anchor_set(trained, tmp_path, capsys):
     assert aurocs['cosine'] > MIN_AUROC and aurocs['energy'] > MIN_AUROC
     assert false_accept <= MAX_UNKNOWN_FALSE_ACCEPT
     assert true_accept > false_accept
+
+
+#: The six real clips of ../shared/videos as three made-up classes (the tiny CLIP knows no real class: the test
+#: checks that every step runs and writes well-formed output, not accuracy).
+REAL = {'kinetics_clip': ['demo.mp4', 'test.mp4'], 'indoor_people': ['ntu_sample.avi', 'test.avi'],
+        'street_scene': ['spatiotemporal.mp4', 'structuralize.mp4']}
+
+
+def test_shared_real_videos(trained, shared_path, tmp_path, capsys):
+    from mmaction.apis import inference_recognizer, init_recognizer
+
+    from ga2clip_mmaction.apis import encode_videos, set_classes
+    _, _, _, _, checkpoint = trained
+    folder = tmp_path / 'real'
+    for name, files in REAL.items():
+        (folder / name).mkdir(parents=True)
+        for f in files:
+            shutil.copy(shared_path('videos', f), folder / name / f)
+    # 1. from_folder: every real clip probes fine, a config is written
+    config = _tool('tools.data.from_folder').main([
+        str(folder), '--out', str(tmp_path / 'run'), '--base-config', DEMO_CONFIG, '--novel-fraction', '0.34',
+        '--val-fraction', '0.5', '--workers', '2'])
+    printed = capsys.readouterr().out
+    assert 'unreadable' not in printed and 'too few' not in printed
+    lists = {n: open(tmp_path / 'run' / 'splits' / f'{n}.txt').read().split() for n in
+             ('base_train', 'base_val', 'novel_val')}
+    assert sorted(sum((v[::2] for v in lists.values()), [])) == sorted(
+        f'{c}/{f}' for c, files in REAL.items() for f in files)
+    names = [c.replace('_', ' ') for c in REAL]
+    # 3. tools/infer.py on the folder (the synthetic model on the real folder's config: the same architecture)
+    jsonl, feats = tmp_path / 'real.jsonl', tmp_path / 'real.npy'
+    records = _tool('tools.infer').main([
+        str(folder), '--config', config, '--checkpoint', checkpoint, '--classes', ','.join(names), '--out',
+        str(jsonl), '--save-features', str(feats), '--workers', '2', '--batch-size', '3'])
+    assert [json.loads(line) for line in open(jsonl)] == records and len(records) == 6
+    for r in records:
+        assert [n for n, _ in r['topk']] and {n for n, _ in r['topk']} <= set(names) and r['label'] in names
+        assert sum(p for _, p in r['topk']) == pytest.approx(1, abs=1e-5)
+    assert np.load(feats).shape == (6, 128) and np.isfinite(np.load(feats)).all()
+    # 2. the API on the same videos: the same scores, features of unit length
+    model = init_recognizer(config, checkpoint, device='cpu')
+    set_classes(model, names)
+    [ntu] = [r for r in records if r['video'].endswith('ntu_sample.avi')]  # 1920x1080
+    score = inference_recognizer(model, ntu['video']).pred_score
+    assert [float(score[names.index(n)]) for n, _ in ntu['topk']] == pytest.approx([p for _, p in ntu['topk']],
+                                                                                   abs=2e-6)
+    emb = encode_videos(model, [ntu['video']])
+    assert torch.allclose(emb, torch.from_numpy(np.load(feats)[records.index(ntu)])[None], atol=1e-5)
+    # 4. the timeline of the longest clip (demo.mp4: 280 frames at 28 fps)
+    result = _tool('tools.infer').main([
+        str(folder / 'kinetics_clip' / 'demo.mp4'), '--config', config, '--checkpoint', checkpoint, '--classes',
+        ','.join(names), '--timeline', '--window', '2', '--stride', '1', '--srt', str(tmp_path / 'demo.srt'),
+        '--workers', '2'])
+    assert result['duration'] == 10 and [(w['start'], w['end']) for w in result['windows']] == [
+        (float(s), float(s + 2)) for s in range(9)]
+    segs = result['segments']
+    assert segs[0]['start'] == 0 and segs[-1]['end'] == 10 and all(s['label'] in names for s in segs)
+    assert all(a['end'] == b['start'] for a, b in zip(segs, segs[1:]))
+    assert open(tmp_path / 'demo.srt').read().count(' --> ') == len(segs)
