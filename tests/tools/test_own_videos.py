@@ -283,3 +283,23 @@ def test_shared_real_videos(trained, shared_path, tmp_path, capsys):
     assert segs[0]['start'] == 0 and segs[-1]['end'] == 10 and all(s['label'] in names for s in segs)
     assert all(a['end'] == b['start'] for a, b in zip(segs, segs[1:]))
     assert open(tmp_path / 'demo.srt').read().count(' --> ') == len(segs)
+
+
+def test_readme_python_example_runs(trained, capsys):
+    """The README's Python example ("Your own videos"), its config, checkpoint and videos swapped for this module's."""
+    import re
+    _, folder, _, config, checkpoint = trained
+    text = open(osp.join(REPO_ROOT, 'README.md'), encoding='utf-8').read()
+    code = text.split('**Python.**', 1)[1].split('```python\n', 1)[1].split('```', 1)[0]
+    videos = [str(folder / 'red_circle' / 'red_circle_0000.mp4'), str(folder / 'blue_square' / 'blue_square_0000.mp4')]
+    for name, value in (('config', config), ('checkpoint', checkpoint), ('videos', videos)):
+        code, count = re.subn(rf'^{name} = .*$', f'{name} = {value!r}', code, flags=re.M)
+        assert count == 1, name
+    scope = {}
+    exec(compile(code, 'README.md', 'exec'), scope)
+    printed = capsys.readouterr().out.splitlines()
+    probs = eval(next(line for line in printed if line.startswith('{')))
+    assert list(probs) == ['red circle', 'blue square', 'green star'] and sum(probs.values()) == pytest.approx(1)
+    assert scope['video_features'].shape == (2, 128) and scope['text_features'].shape == (3, 128)
+    cosine = scope['video_features'] @ scope['text_features'].T
+    assert (cosine.argmax(1) == torch.tensor([0, 1])).all()  # each clip closest to its own class
