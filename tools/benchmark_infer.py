@@ -3,8 +3,9 @@
 One file at a time is what ``tools/infer.py`` did before it took directories: for each video, MMAction2's
 ``inference_recognizer`` (decode in this process, a batch of one). The batched path is ``tools/infer.py`` on a
 directory: :func:`ga2clip_mmaction.apis.score_clips`, ``--batch-size`` videos per forward, decoded in
-``--workers`` DataLoader processes. Both run on the same model and videos, alternating ``--repeats`` times so both
-see the same machine load; the median is printed, with torch's thread count.
+``--workers`` DataLoader processes (and, to separate batching from parallel decoding, the same with no worker
+process). All run on the same model and videos, alternating ``--repeats`` times so all see the same machine load;
+the median is printed, with torch's thread count.
 
 Example:
     python tools/benchmark_infer.py VIDEO_DIR --config CFG --checkpoint CKPT --classes "a,b,c" --workers 2
@@ -45,7 +46,7 @@ def main(argv=None) -> dict:
     model = build_model(args.config, args.checkpoint, args.device)
     set_classes(model, args.classes)
     pipeline = Compose(config_test_pipeline(model.cfg))
-    times = {'one at a time': [], 'batched': []}
+    times = {'one at a time': [], 'batched': [], 'batched, decoded in this process': []}
     for _ in range(args.repeats):
         start = time.perf_counter()
         for video in videos:
@@ -54,6 +55,9 @@ def main(argv=None) -> dict:
         start = time.perf_counter()
         score_clips(model, videos, args.batch_size, args.workers)
         times['batched'].append(time.perf_counter() - start)
+        start = time.perf_counter()
+        score_clips(model, videos, args.batch_size, 0)
+        times['batched, decoded in this process'].append(time.perf_counter() - start)
     result = dict(videos=len(videos), torch_threads=torch.get_num_threads(), batch_size=args.batch_size,
                   workers=args.workers, repeats=args.repeats,
                   clips_per_s={k: round(len(videos) / statistics.median(v), 2) for k, v in times.items()})
