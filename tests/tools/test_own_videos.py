@@ -3,9 +3,9 @@ tools/train.py -> tools/infer.py on the folder (JSON Lines, features), MMAction2
 scores, timelines of a long video and rejection calibrated on the anchor set; the shared real videos through the
 same steps.
 
-One trained model per module (:func:`trained`): a synthetic world (64 px as the tiny CLIP's pretraining, 8 frames; 12 base classes x 5 clips,
-12 novel x 3, 6 anchor classes x 6), two clips of each base class as a class folder (plus a broken file), the tiny
-pretrained CLIP (the demo's config) trained one epoch on one shot per class.
+One trained model per module (:func:`trained`): a synthetic world (64 px as the tiny CLIP's pretraining, 8 frames;
+12 base classes x 5 clips, 12 novel x 3, 6 anchor classes x 6), two clips of each base class as a class folder
+(plus a broken file), the tiny pretrained CLIP (the demo's config) trained one epoch on one shot per class.
 """
 import importlib
 import json
@@ -52,7 +52,8 @@ def trained(tmp_path_factory):
                data / 'hard_prompts' / 'stage1_ctx.pt')
     folder = workspace / 'my_videos'
     for class_dir in sorted((data / 'videos' / 'base').iterdir()):
-        for video in sorted(class_dir.glob('000*.mp4')):  # the training pool; unique names: the anchors' leakage guard matches by name
+        # the training pool, under unique names (the anchors' leakage guard matches clips by file name)
+        for video in sorted(class_dir.glob('000*.mp4')):
             target = folder / class_dir.name / f'{class_dir.name}_{video.name}'
             target.parent.mkdir(parents=True, exist_ok=True)
             shutil.copy(video, target)
@@ -82,8 +83,9 @@ def test_folder_train_infer_and_the_api_agree(trained, tmp_path, capsys):
     assert 'red_circle/broken.mp4' in open(out / 'bad_videos.txt').read()
     jsonl, feats = tmp_path / 'preds.jsonl', tmp_path / 'feats.npy'
     records = _tool('tools.infer').main([
-        str(folder), '--config', config, '--checkpoint', checkpoint, '--class-file', str(out / 'labels' / 'all_labels.csv'),
-        '--topk', '3', '--out', str(jsonl), '--save-features', str(feats), '--batch-size', '8', '--workers', '2'])
+        str(folder), '--config', config, '--checkpoint', checkpoint, '--class-file',
+        str(out / 'labels' / 'all_labels.csv'), '--topk', '3', '--out', str(jsonl), '--save-features', str(feats),
+        '--batch-size', '8', '--workers', '2'])
     lines = [json.loads(line) for line in open(jsonl)]
     assert lines == records and len(lines) == 12 * 2 + 1
     [bad] = [r for r in lines if 'error' in r]
