@@ -41,7 +41,10 @@ def render_clip(path: str, role: str, label: int, seed: int, frames: int, size: 
 @pytest.fixture(scope='module')
 def trained(tmp_path_factory):
     """``(workspace, folder, out, config, checkpoint)``: the world, the class folder, from_folder's output, the
-    config it wrote and the checkpoint of one epoch of tools/train.py on it."""
+    config it wrote and the checkpoint of one epoch of tools/train.py on it.
+
+    The module's tests run inside the workspace (the working directory is restored after the last one): the demo
+    config's anchor list and hard prompt are relative paths, read by ``init_recognizer`` and ``--reject-fpr``."""
     workspace = tmp_path_factory.mktemp('own_videos')
     data = workspace / 'data' / 'synthetic'
     _tool('tools.data.make_synthetic_videos').main([
