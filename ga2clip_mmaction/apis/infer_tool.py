@@ -190,7 +190,8 @@ def run(args: argparse.Namespace):
                 f.write(srt_text(result['segments'], skip=NONE_LABEL))
         return result
 
-    scores = score_clips(model, videos, args.batch_size, args.workers, progress=not (args.no_progress or single))
+    workers = 0 if single else args.workers  # one video: no worker process to start
+    scores = score_clips(model, videos, args.batch_size, workers, progress=not (args.no_progress or single))
     records = video_records(videos, scores, names, args.topk, threshold, args.reject_score, _logit_scale(model))
     if args.out:
         _write_json_lines(args.out, records)
