@@ -125,7 +125,8 @@ def tiny_demo_world(tmp_path_factory) -> str:
 #: ``pytest -n 2 --dist loadfile`` (``make test``) they start at once instead of ending the run alone on one worker.
 SLOW_FIRST = ('tests/tools/test_run_demo.py', 'tests/tools/test_dist_launch.py',
               'tests/engine/hooks/test_preemption_hook.py', 'tests/tools/test_gpu_check.py',
-              'tests/reliability/test_crash_resume.py', 'tests/engine/hooks/test_small_checkpoint_hook.py')
+              'tests/reliability/test_crash_resume.py', 'tests/engine/hooks/test_small_checkpoint_hook.py',
+              'tests/tools/test_own_videos.py')
 
 
 def pytest_collection_modifyitems(config, items) -> None:

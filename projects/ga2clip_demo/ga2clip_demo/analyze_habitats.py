@@ -84,7 +84,7 @@ def main(argv: Optional[Sequence[str]] = None) -> Dict[str, Dict[str, float]]:
     from ga2clip_mmaction.evaluation.clip_zero_shot import clip_zero_shot_scores
     from ga2clip_mmaction.utils.io import read_class_names
     from mmaction.registry import MODELS
-    from tools.infer import build_model
+    from ga2clip_mmaction.apis import build_model
 
     args = parse_args(argv)
     if not (args.zero_shot or args.checkpoints):

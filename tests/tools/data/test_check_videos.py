@@ -79,7 +79,7 @@ def test_a_hung_decoder_is_killed_and_later_videos_get_their_time(tmp_path, monk
     import multiprocessing as mp
     import os
     import time
-    pool = importlib.import_module('tools.data.video_probe_pool')
+    pool = importlib.import_module('ga2clip_mmaction.data_prep.video_probe')
     real = pool.probe_video
 
     def decoder(path, num_frames=4, min_frames=1):

@@ -1,6 +1,7 @@
 """Decode videos in worker processes, each with a time limit, so a hung or crashing decoder spoils only its video.
 
-Used by ``tools/data/check_videos.py``; :func:`probe_all` returns the unreadable videos with their reasons (those of
+Used by ``tools/data/check_videos.py`` (:mod:`.config_videos`) and ``tools/data/from_folder.py``
+(:mod:`.class_folder`); :func:`probe_all` returns the unreadable videos with their reasons (those of
 :func:`~ga2clip_mmaction.datasets.robust_video_dataset.probe_video`, a timeout, or a crashed worker).
 """
 import multiprocessing as mp
@@ -13,7 +14,7 @@ from typing import Dict, Optional, Sequence
 
 from mmengine.utils import ProgressBar
 
-from ga2clip_mmaction.datasets.robust_video_dataset import probe_video
+from ..datasets.robust_video_dataset import probe_video
 
 
 def _probe_loop(conn: Connection) -> None:
