@@ -4,8 +4,9 @@
 # One srun task per GPU (MMEngine `--launcher slurm`); see tools/slurm_launch.sh.
 # Preemption: srun asks Slurm for SIGUSR1 90 s before the time limit (SIGNAL, empty: none); on it (or on
 # SIGTERM, Slurm's preemption) every task finishes its iteration, saves it, points last_checkpoint at it and
-# exits 143 (PreemptionHook). Inside an `sbatch --requeue` job rank 0 then runs `scontrol requeue
-# $SLURM_JOB_ID`; give the job `--resume` so the requeued run continues from last_checkpoint.
+# exits 143 (PreemptionHook; 142 when the save did not finish within its deadline: no new checkpoint, still
+# requeued). Inside an `sbatch --requeue` job rank 0 then runs `scontrol requeue $SLURM_JOB_ID`; give the job
+# `--resume` so the requeued run continues from last_checkpoint.
 set -euo pipefail
 SIGNAL=${SIGNAL-USR1@90}
 if [ -n "$SIGNAL" ]; then
