@@ -11,8 +11,6 @@ data_root = 'data/ucf101/videos'
 split_root = 'data/splits/ucf_splits'
 class_names = 'data/labels/ucf_101_labels.txt'
 val_list = f'{split_root}/val1.txt'
-anchor_list = 'data/anchors/k600_anchor_clips.txt'  # released anchor clips (Kinetics-600)
-anchor_root = 'data/kinetics600_anchors'
 hard_prompt = 'data/hard_prompts/k400_base.pt'  # from configs/ga2clip_hard_prompt_k400_base.py
 lr_mult = 1.0  # per-dataset multiplier of the released code
 batch_size = 8  # per GPU, 8 GPUs
@@ -28,16 +26,9 @@ train_dataloader = dict(
     num_workers=8,
     persistent_workers=True,
     sampler=dict(type='DefaultSampler', shuffle=True),
-    batch_sampler=dict(type='AnchorBatchSampler', num_anchors=1),  # one anchor clip per GPU batch
-    dataset=dict(
-        type='AnchorSetDataset',
-        dataset=dict(type=_base_.video_dataset, ann_file=f'{split_root}/train1_few_shot_{shots}.txt',
-                     data_prefix=dict(video=data_root), pipeline=_base_.train_pipeline),
-        anchor_dataset=dict(type=_base_.video_dataset, ann_file=anchor_list,
-                            data_prefix=dict(video=anchor_root), pipeline=_base_.train_pipeline),
-        max_anchor_videos=0,
-        eval_ann_files=[val_list],
-        leakage='drop'))
+    batch_sampler=dict(type='SeededBatchSampler'),  # anchors off (the released term is inert, see the model base)
+    dataset=dict(type=_base_.video_dataset, ann_file=f'{split_root}/train1_few_shot_{shots}.txt',
+                 data_prefix=dict(video=data_root), pipeline=_base_.train_pipeline))
 val_dataloader = dict(
     batch_size=batch_size,
     num_workers=8,

@@ -1,4 +1,5 @@
-"""The package's layers import downwards only: utils < datasets, evaluation, synthetic < models < engine.
+"""The package's layers import downwards only: utils, structures < datasets, evaluation, synthetic < models < engine;
+and models/ takes the data side's metainfo keys from structures, never from datasets/.
 
 Walks every import statement of the package (absolute and relative, top-level and inside functions) with
 ``ast``; tools/ and tests/ sit above everything and are not checked.
@@ -10,7 +11,7 @@ import os.path as osp
 from tests.conftest import REPO_ROOT
 
 PACKAGE = 'ga2clip_mmaction'
-LAYERS = {'utils': 0, 'datasets': 1, 'evaluation': 1, 'synthetic': 1, 'models': 2, 'engine': 3}
+LAYERS = {'utils': 0, 'structures': 0, 'datasets': 1, 'evaluation': 1, 'synthetic': 1, 'models': 2, 'engine': 3}
 
 
 def _imported_modules(path: str, module_parts: list) -> list:
@@ -56,3 +57,14 @@ def test_the_walk_sees_an_upward_import(tmp_path):
     (utils / 'bad.py').write_text('def f():\n    from ..models.heads import PromptCouplingHead\n')
     (utils / 'good.py').write_text('from .io import read_class_names\n')
     assert upward_imports(str(tmp_path)) == [(osp.join(PACKAGE, 'utils', 'bad.py'), f'{PACKAGE}.models.heads')]
+
+
+def test_models_do_not_import_datasets():
+    """The metainfo keys both sides share live in ``ga2clip_mmaction.structures`` (as MMAction2's ``structures``)."""
+    found = []
+    for folder, _, files in os.walk(osp.join(REPO_ROOT, PACKAGE, 'models')):
+        for name in (n for n in sorted(files) if n.endswith('.py')):
+            path = osp.join(folder, name)
+            parts = osp.relpath(path, REPO_ROOT)[:-3].split(os.sep)
+            found += [(name, m) for m in _imported_modules(path, parts) if m.startswith(f'{PACKAGE}.datasets')]
+    assert found == []

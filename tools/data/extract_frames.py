@@ -13,7 +13,7 @@ Example::
 It writes ``DST/rawframes.txt``, MMAction2's rawframe annotation (``frame_dir total_frames label`` per line,
 ``frame_dir`` relative to DST; label ``-1`` without ``--ann-file``) of every extracted video, and with
 ``--ann-file A`` also ``DST/<name of A>`` in that format (labels kept, failed videos left out).
-``RobustRawframeDataset`` (the ``video_source = 'rawframes'`` switch of
+``RobustRawframeDataset`` (the ``rawframes_*`` pipelines of
 ``configs/_base_/datasets/ga2clip_pipelines.py``) reads the protocols' video lists and looks up
 ``DST/rawframes.txt``. Resumable: a video's frames are written to ``<dir>.part`` and renamed when complete, and
 finished folders are skipped. Failures go to ``DST/failures.txt`` (``path<TAB>reason``), as in prepare_videos.
