@@ -25,7 +25,7 @@ image_size = 64
 model = dict(
     type='GA2CLIPRecognizer',
     backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=4, vision_depth=4),
-    temporal_pooling='mean',
+    neck=dict(type='MeanTemporalPooling'),
     cls_head=dict(
         type='PromptCouplingHead',
         clip=clip,
@@ -35,11 +35,11 @@ model = dict(
         coupling='concat_mlp',
         coupling_dropout=0.5,
         hard_prompt=hard_prompt,
-        loss_cls=dict(type='CrossEntropyLoss')),
-    # 12 generic attribute names ("red object", ..., "circle", ...) for 12 base classes.
-    anchor_loss=dict(type='AnchorLoss', mode='kl', loss_weight=1.0,
-                     anchor_names=f'{label_root}/synth_generic_attributes.csv',
-                     template='a video of a {}.'),
+        loss_cls=dict(type='CrossEntropyLoss'),
+        # 12 generic attribute names ("red object", ..., "circle", ...) for 12 base classes.
+        anchor_loss=dict(type='AnchorLoss', mode='kl', loss_weight=1.0,
+                         anchor_names=f'{label_root}/synth_generic_attributes.csv',
+                         template='a video of a {}.')),
     freeze='prompts',
     view_average='feature',
     data_preprocessor=dict(type='AnchorActionDataPreprocessor',

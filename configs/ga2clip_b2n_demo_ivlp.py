@@ -3,8 +3,7 @@
 _base_ = ['./ga2clip_b2n_demo.py']
 
 model = dict(
-    cls_head=dict(coupling='none', hard_prompt=None),
-    anchor_loss=None)
+    cls_head=dict(coupling='none', hard_prompt=None, anchor_loss=None))
 
 train_dataloader = dict(
     # no anchor clips; per-draw seeded augmentation (_delete_: the base's AnchorBatchSampler num_anchors would merge in)

@@ -4,4 +4,4 @@ _base_ = ['./ga2clip_fs_ucf101_k16.py']
 
 shots = 2
 train_dataloader = dict(
-    dataset=dict(dataset=dict(ann_file=f'data/splits/ucf_splits/train1_few_shot_{shots}.txt')))
+    dataset=dict(ann_file=f'data/splits/ucf_splits/train1_few_shot_{shots}.txt'))

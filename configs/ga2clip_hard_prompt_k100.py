@@ -19,8 +19,7 @@ batch_size = 8  # per GPU, 8 GPUs
 clip = dict(arch=None, weights='data/weights/ViT-B-16.pt')
 model = dict(
     backbone=dict(clip=clip),
-    cls_head=dict(clip=clip, classnames=class_names, coupling='none', hard_prompt=None),
-    anchor_loss=None)
+    cls_head=dict(clip=clip, classnames=class_names, coupling='none', hard_prompt=None, anchor_loss=None))
 
 train_dataloader = dict(
     batch_size=batch_size,

@@ -18,8 +18,7 @@ batch_size = 8
 clip = dict(arch='ViT-B-16-quickgelu', weights=None)
 model = dict(
     backbone=dict(clip=clip),
-    cls_head=dict(clip=clip, classnames=class_names, hard_prompt=None),
-    anchor_loss=None)
+    cls_head=dict(clip=clip, classnames=class_names, hard_prompt=None, anchor_loss=None))
 
 test_dataloader = dict(
     batch_size=batch_size,

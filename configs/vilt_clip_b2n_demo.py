@@ -15,5 +15,5 @@ _base_ = ['./ga2clip_b2n_demo_ivlp.py']
 model = dict(
     type='ViLTCLIPRecognizer',
     prompt_mapping=dict(type='InterModalPromptMapping'),
-    consistency_loss=dict(type='HandcraftedConsistencyLoss', mode='cos', loss_weight=8.0,
-                          template='a video of a {}.'))
+    cls_head=dict(consistency_loss=dict(type='HandcraftedConsistencyLoss', mode='cos', loss_weight=8.0,
+                                        template='a video of a {}.')))

@@ -15,6 +15,10 @@ import mmaction.registry
 EXPECTED = [
     ('MODELS', 'PromptedCLIPVision', 'models.backbones.prompted_clip_vision'),
     ('MODELS', 'PromptCouplingHead', 'models.heads.prompt_coupling_head'),
+    ('MODELS', 'ConcatMLPCoupling', 'models.heads.coupling'),
+    ('MODELS', 'AddCoupling', 'models.heads.coupling'),
+    ('MODELS', 'SeqConcatCoupling', 'models.heads.coupling'),
+    ('MODELS', 'NoCoupling', 'models.heads.coupling'),
     ('MODELS', 'AnchorLoss', 'models.losses.anchor_loss'),
     ('MODELS', 'InterModalPromptMapping', 'models.mappings.inter_modal_prompt_mapping'),
     ('MODELS', 'HandcraftedConsistencyLoss', 'models.losses.handcrafted_consistency_loss'),
@@ -45,7 +49,6 @@ EXPECTED = [
     ('HOOKS', 'AmpDtypeHook', 'engine.hooks.amp_dtype_hook'),
     ('HOOKS', 'BadVideoHook', 'engine.hooks.bad_video_hook'),
     ('HOOKS', 'ConfigCheckHook', 'engine.hooks.config_check_hook'),
-    ('HOOKS', 'InertAnchorHook', 'engine.hooks.inert_anchor_hook'),
     ('HOOKS', 'PreemptionHook', 'engine.hooks.preemption_hook'),
     ('HOOKS', 'ResumableRandomnessHook', 'engine.hooks.resumable_randomness_hook'),
     ('HOOKS', 'SmallCheckpointHook', 'engine.hooks.small_checkpoint_hook'),

@@ -1,5 +1,6 @@
-"""The package's layers import downwards only: utils < datasets, evaluation < models, data_prep < engine <
-benchmark, apis; and the package imports neither the tools nor the projects beside it (the demo, the parity harness).
+"""The package's layers import downwards only: utils, structures < datasets, evaluation < models, data_prep < engine
+< benchmark, apis; models/ takes the data side's metainfo keys from structures, never from datasets/; and the package
+imports neither the tools nor the projects beside it (the demo, the parity harness).
 
 Walks every import statement of the package (absolute and relative, top-level and inside functions) with
 ``ast``; tools/ and tests/ sit above everything and are not checked.
@@ -11,8 +12,8 @@ import os.path as osp
 from tests.conftest import REPO_ROOT
 
 PACKAGE = 'ga2clip_mmaction'
-LAYERS = {'utils': 0, 'datasets': 1, 'evaluation': 1, 'models': 2, 'data_prep': 2, 'engine': 3, 'benchmark': 4,
-          'apis': 4}
+LAYERS = {'utils': 0, 'structures': 0, 'datasets': 1, 'evaluation': 1, 'models': 2, 'data_prep': 2, 'engine': 3,
+          'benchmark': 4, 'apis': 4}
 #: Packages beside the method that it must not import (they are not in its wheel), and the one allowed use:
 #: the benchmark's ``released`` variant times the released code's step, which lives in the parity harness
 #: (imported inside the function that needs it, with a message naming the project when it is missing).
@@ -91,3 +92,14 @@ def test_the_walk_sees_an_upward_import(tmp_path):
     (utils / 'bad.py').write_text('def f():\n    from ..models.heads import PromptCouplingHead\n')
     (utils / 'good.py').write_text('from .io import read_class_names\n')
     assert upward_imports(str(tmp_path)) == [(osp.join(PACKAGE, 'utils', 'bad.py'), f'{PACKAGE}.models.heads')]
+
+
+def test_models_do_not_import_datasets():
+    """The metainfo keys both sides share live in ``ga2clip_mmaction.structures`` (as MMAction2's ``structures``)."""
+    found = []
+    for folder, _, files in os.walk(osp.join(REPO_ROOT, PACKAGE, 'models')):
+        for name in (n for n in sorted(files) if n.endswith('.py')):
+            path = osp.join(folder, name)
+            parts = osp.relpath(path, REPO_ROOT)[:-3].split(os.sep)
+            found += [(name, m) for m in _imported_modules(path, parts) if m.startswith(f'{PACKAGE}.datasets')]
+    assert found == []

@@ -108,7 +108,7 @@ def compile_speed(bargs: argparse.Namespace, iters: int, out_file: Optional[str]
     # graph breaks of the compiled region (the loss: both towers, prompts, couplings, anchor term)
     torch._dynamo.reset()
     kwargs = {}
-    if eager.anchor_loss is not None and not eager.anchor_term_skipped:
+    if eager.cls_head.anchor_loss is not None:
         kwargs['anchor_inputs'] = anchor.unsqueeze(1)
     with torch.autocast(device.type, dtype=torch.bfloat16):
         explained = torch._dynamo.explain(eager.loss)(clips.unsqueeze(1), samples, **kwargs)

@@ -25,9 +25,6 @@ default_hooks = dict(
     randomness=dict(type='ResumableRandomnessHook'),
     # Bad training videos: logged once, counted over ranks, a run above the limit stops with the list.
     bad_videos=dict(type='BadVideoHook'),
-    # Applies and logs the model's anchor decision: no anchor clips are decoded when the model skips an
-    # inert anchor term (released one-name setting).
-    inert_anchor=dict(type='InertAnchorHook'),
     # SIGTERM / SIGUSR1 (Slurm preemption, time limit): finish the iteration on every rank, save it, point
     # last_checkpoint at it, requeue under Slurm, exit 143; --resume continues bit for bit.
     preemption=dict(type='PreemptionHook'),

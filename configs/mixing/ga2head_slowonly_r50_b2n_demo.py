@@ -21,5 +21,7 @@ model = dict(
         _delete_=True,
         type='ResNet3dSlowOnly', depth=50, pretrained=None, lateral=False, conv1_kernel=(1, 7, 7),
         conv1_stride_t=1, pool1_stride_t=1, inflate=(0, 0, 1, 1), norm_eval=False),
-    neck=dict(type='EmbeddingProjection', in_channels=2048, out_channels=text_embed_dim, dropout=0.5),
-    anchor_loss=dict(mode='negative', anchor_names=['else'], loss_weight=1.0))
+    # pooled over time, then projected (a list of necks runs in order)
+    neck=[dict(type='MeanTemporalPooling'),
+          dict(type='EmbeddingProjection', in_channels=2048, out_channels=text_embed_dim, dropout=0.5)],
+    cls_head=dict(anchor_loss=dict(mode='negative', anchor_names=['else'], loss_weight=1.0)))

@@ -20,8 +20,10 @@ model = dict(
         embed_dims=768, num_heads=12, num_transformer_layers=12, in_channels=3, dropout_ratio=0.0,
         attention_type='divided_space_time', pretrained=None,
         transformer_layers=None, norm_cfg=dict(type='LN', eps=1e-6)),
-    neck=dict(type='EmbeddingProjection', in_channels=768, out_channels=text_embed_dim),
-    anchor_loss=dict(mode='negative', anchor_names=['else'], loss_weight=1.0))
+    # pooled over time, then projected (a list of necks runs in order)
+    neck=[dict(type='MeanTemporalPooling'),
+          dict(type='EmbeddingProjection', in_channels=768, out_channels=text_embed_dim)],
+    cls_head=dict(anchor_loss=dict(mode='negative', anchor_names=['else'], loss_weight=1.0)))
 
 test_pipeline = [
     dict(type='DecordInit'),

@@ -48,8 +48,8 @@ BACKENDS = {
 }
 #: Backends that need torchcodec (optional: used only where :func:`torchcodec_unavailable` gives None).
 TORCHCODEC_BACKENDS = ('torchcodec', 'torchcodec_approx')
-#: Pipeline name -> config variable; ``train`` augments on the CPU (the released pipeline, whatever AUGMENT_ON says),
-#: ``decode`` is it cut after its decode step, ``device`` is what stays on the CPU with ``augment_on = 'device'``.
+#: Pipeline name -> config variable; ``train`` augments on the CPU (the released pipeline), ``decode`` is it cut after
+#: its decode step, ``device`` is what stays on the CPU when the augmentation runs on the device.
 PIPELINES = {'train': 'cpu_train_pipeline', 'test': 'test_pipeline', 'decode': 'cpu_train_pipeline',
              'device': 'device_train_pipeline'}
 

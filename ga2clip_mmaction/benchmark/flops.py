@@ -52,7 +52,7 @@ def _flops_of(cfg, args, variant: str, frames: int, batch: int, size: int, with_
 
     def train():  # the loss of GA2CLIPRecognizer.loss without MMAction2's numpy top-k accuracy
         x = clips
-        if model.anchor_loss is not None and not model.anchor_term_skipped:
+        if model.cls_head.anchor_loss is not None:
             x = torch.cat([clips, anchor.unsqueeze(1)])  # anchor clips forwarded with the main ones
         emb = model.embed(x).mean(dim=1)
         cos = model.cls_head.cosine(emb[:batch], model.cls_head.class_features())

@@ -47,20 +47,20 @@ def model_cfg(cfg, args, variant: str) -> dict:
     head.update(clip=clip, classnames=class_names(args.classes))
     if variant == 'ivlp':
         head.update(coupling='none', hard_prompt=None)
-        model['anchor_loss'] = None
+        head['anchor_loss'] = None
     elif head.get('coupling', 'concat_mlp') != 'none':
         head['hard_prompt'] = torch.zeros(head.get('language_ctx', 16), width)
     if variant == 'ga2_no_ckpt':
         model['backbone']['grad_checkpointing'] = False
         head['grad_checkpointing'] = False
-    anchor = model.get('anchor_loss')
+    anchor = head.get('anchor_loss')
     if anchor and isinstance(anchor.get('anchor_names'), str) and not osp.isfile(anchor['anchor_names']):
         # the name file is not here: the released list for the released term, two generic names otherwise
         anchor['anchor_names'] = ['else'] if anchor.get('mode', 'official') == 'official' else \
             ['something else', 'background']
     if variant == 'released':  # the released anchor term: official, one name, computed
-        model['anchor_loss'] = dict(type='AnchorLoss', mode='official', anchor_names=['else'],
-                                    template='a video of a person {}.', skip_inert=False)
+        head['anchor_loss'] = dict(type='AnchorLoss', mode='official', anchor_names=['else'],
+                                   template='a video of a person {}.', allow_inert=True)
     model['data_preprocessor'] = dict(type='ActionDataPreprocessor', format_shape='NCTHW')
     return model
 
@@ -84,7 +84,7 @@ def build(cfg, args, variant: str, device, dropout: bool = True) -> torch.nn.Mod
 def our_loss(model, inputs: torch.Tensor, samples: list, anchor: torch.Tensor) -> torch.Tensor:
     """Total loss of our recognizer; anchor clips only when its anchor term is used."""
     kwargs = {}
-    if model.anchor_loss is not None and not model.anchor_term_skipped:
+    if model.cls_head.anchor_loss is not None:
         kwargs['anchor_inputs'] = anchor.unsqueeze(1)
     losses = model.loss(inputs, samples, **kwargs)
     return sum(v for k, v in losses.items() if k.startswith('loss'))

@@ -8,6 +8,7 @@ from mmengine.dataset import BaseDataset, force_full_init
 from mmengine.logging import print_log
 from mmaction.registry import DATASETS
 
+from ..structures import IS_ANCHOR_KEY
 from .split_files import MATCH_MODES, ClipIndex
 
 LEAKAGE_MODES = ('drop', 'strict', 'off')
@@ -207,7 +208,7 @@ class AnchorSetDataset:
         if anchor is None:
             return self.dataset[main]
         data = self.anchor_dataset[anchor]
-        data['data_samples'].set_metainfo(dict(is_anchor=True))
+        data['data_samples'].set_metainfo({IS_ANCHOR_KEY: True})
         return data
 
     def __repr__(self) -> str:

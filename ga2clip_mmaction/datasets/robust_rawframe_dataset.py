@@ -35,7 +35,7 @@ class RobustRawframeDataset(RobustVideoDataset):
 
     The annotation file and ``data_prefix`` are the video dataset's (``path label``; ``data_prefix=dict(video=R)``),
     so a config switches between videos and frames with its pipeline and dataset type only (the
-    ``video_source`` switch of ``configs/_base_/datasets/ga2clip_pipelines.py``). The frames of ``R/<path>.<ext>``
+    ``rawframes_*`` pipelines of ``configs/_base_/datasets/ga2clip_pipelines.py``). The frames of ``R/<path>.<ext>``
     are ``frames_root/<path>/img_{:05d}.jpg`` and their count is looked up in ``frames_root/rawframes.txt``
     (the extractor's rawframe annotation). A sample carries MMAction2's rawframe keys (``frame_dir``,
     ``total_frames``, ``filename_tmpl``, ``start_index=1``, ``modality``) for ``RawFrameDecode``; its ``filename``

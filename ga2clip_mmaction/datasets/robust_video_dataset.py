@@ -8,12 +8,11 @@ from mmengine.logging import print_log
 from mmaction.datasets import VideoDataset
 from mmaction.registry import DATASETS
 
+from ..structures import BAD_VIDEOS_KEY  # the metainfo key of the videos a sample substitutes: [(path, reason)]
 from ..utils.randomness import STREAM_SAMPLE, STREAM_SUBSTITUTE, DrawIndex, derive_seed, draw_of, forked_cpu_rng
 
 #: What a dataset does with a video it cannot read.
 BAD_VIDEO_POLICIES = ('skip', 'raise')
-#: Metainfo key of a data sample that lists the videos substituted by it: ``[(path, reason), ...]``.
-BAD_VIDEOS_KEY = 'bad_videos'
 
 
 class BadVideoError(RuntimeError):

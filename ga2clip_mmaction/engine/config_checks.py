@@ -45,18 +45,18 @@ def _num_anchors(cfg) -> Tuple[Optional[str], int]:
 
 def _check_anchors(cfg) -> None:
     kind, num = _num_anchors(cfg)
-    anchor_loss = _get(cfg, 'model.anchor_loss')
+    anchor_loss = _get(cfg, 'model.cls_head.anchor_loss')
     if anchor_loss is not None and num == 0:
         where = ('train_dataloader.batch_sampler.num_anchors=0' if kind == 'AnchorBatchSampler' else
                  f'train_dataloader.batch_sampler is {kind or "None"}, not AnchorBatchSampler')
-        raise ConfigError(f'model.anchor_loss is set but no anchor clips reach the model ({where}). For anchors '
-                          'off also set model.anchor_loss=None; for '
+        raise ConfigError(f'model.cls_head.anchor_loss is set but no anchor clips reach the model ({where}). For anchors '
+                          'off also set model.cls_head.anchor_loss=None; for '
                           "anchors on wrap train_dataloader.dataset in AnchorSetDataset and use "
                           "batch_sampler=dict(type='AnchorBatchSampler', num_anchors=1)")
     if anchor_loss is None and num > 0:
         raise ConfigError(f'train_dataloader.batch_sampler.num_anchors={num} decodes {num} anchor clip(s) per batch '
-                          'but model.anchor_loss is None (no anchor term uses them): set num_anchors=0, or '
-                          'configure model.anchor_loss')
+                          'but model.cls_head.anchor_loss is None (no anchor term uses them): set num_anchors=0, or '
+                          'configure model.cls_head.anchor_loss')
 
 
 #: Train batch samplers whose indices carry their draw (per-draw seeded augmentation, exact resume).

@@ -12,11 +12,9 @@ OpenAI and open_clip use the same key names for ViT CLIP models, so one key set 
 ``arch=None`` the architecture is read off the weights by open_clip's ``build_model_from_openai_state_dict``;
 what is ours is the unwrapping of Text4Vis / released checkpoints and the error messages naming the file.
 """
-import contextlib
-import json
 import os.path as osp
 import zipfile
-from typing import Any, Dict, Iterator, Optional, Union
+from typing import Any, Dict, Optional, Union
 
 import open_clip
 import torch
@@ -119,39 +117,10 @@ def _build_from_cfg(cfg: Dict[str, Any]) -> CLIP:
         **cfg)
 
 
-#: Models built inside :func:`shared_clip_builds`, by (arch, weights); None outside.
-_SHARED_BUILDS: Optional[Dict[str, CLIP]] = None
-
-
-@contextlib.contextmanager
-def shared_clip_builds() -> Iterator[None]:
-    """Within the block, :func:`build_clip` with the same ``arch`` and ``weights`` returns the same model.
-
-    The recognizer builds its backbone and head inside it, so the image tower and the text tower come from one
-    CLIP build and the weight file is read once (each part keeps only its own tower). Nested use shares the
-    outer block's models.
-    """
-    global _SHARED_BUILDS
-    if _SHARED_BUILDS is not None:
-        yield
-        return
-    _SHARED_BUILDS = {}
-    try:
-        yield
-    finally:
-        _SHARED_BUILDS = None
-
-
-def _build_key(arch: ArchType, weights: Optional[str]) -> str:
-    """Identity of a build request (architecture and resolved weight path)."""
-    path = osp.realpath(osp.expanduser(weights)) if weights is not None else None
-    return json.dumps([arch, path], sort_keys=True, default=str)
-
-
 def build_clip(arch: ArchType = None,
                weights: Optional[str] = None,
                state_dict: Optional[Dict[str, torch.Tensor]] = None) -> CLIP:
-    """Build an open_clip CLIP in float32 on the CPU (one build per request inside :func:`shared_clip_builds`).
+    """Build an open_clip CLIP in float32 on the CPU.
 
     Args:
         arch (str | dict | None): An open_clip model name (ours are registered from
@@ -167,17 +136,6 @@ def build_clip(arch: ArchType = None,
         ValueError: Neither an architecture nor weights to read one from.
         RuntimeError: The weights do not fit the architecture (missing/unexpected keys listed).
     """
-    if _SHARED_BUILDS is not None and state_dict is None:
-        key = _build_key(arch, weights)
-        if key not in _SHARED_BUILDS:
-            _SHARED_BUILDS[key] = _build_clip(arch, weights, None)
-        return _SHARED_BUILDS[key]
-    return _build_clip(arch, weights, state_dict)
-
-
-def _build_clip(arch: ArchType, weights: Optional[str],
-                state_dict: Optional[Dict[str, torch.Tensor]]) -> CLIP:
-    """The build behind :func:`build_clip`."""
     if state_dict is None and weights is not None:
         state_dict = read_clip_state_dict(weights)
     if arch is None:

@@ -37,14 +37,16 @@ def test_b2n_train_step_passes_anchors_to_loss(tmp_path, make_video, monkeypatch
     cfg.model.backbone.update(clip=clip, vision_ctx=2, vision_depth=2, grad_checkpointing=False)
     cfg.model.cls_head.update(clip=clip, language_ctx=2, language_depth=2, grad_checkpointing=False,
                               classnames=['pour', 'pullup', 'punch'], hard_prompt=None)
-    cfg.model.anchor_loss = dict(type='AnchorLoss', mode='kl', anchor_names=['red thing', 'round thing'])
+    # anchors on, said together: the anchor term, the anchor set around the training list, the anchor sampler
+    cfg.model.cls_head.anchor_loss = dict(type='AnchorLoss', mode='kl', anchor_names=['red thing', 'round thing'])
     loader_cfg = cfg.train_dataloader
-    loader_cfg.update(batch_size=2, num_workers=0, persistent_workers=False)
-    loader_cfg.dataset.dataset.update(ann_file=str(tmp_path / 'train.txt'), pipeline=SMALL_PIPELINE,
-                                      data_prefix=dict(video=str(tmp_path / 'main')))
-    loader_cfg.dataset.anchor_dataset.update(ann_file=str(tmp_path / 'anchors.txt'), pipeline=SMALL_PIPELINE,
-                                             data_prefix=dict(video=str(tmp_path / 'anchors')))
-    loader_cfg.dataset.eval_ann_files = [str(tmp_path / 'eval.txt')]
+    loader_cfg.update(batch_size=2, num_workers=0, persistent_workers=False,
+                      batch_sampler=dict(type='AnchorBatchSampler', num_anchors=1))
+    main = dict(loader_cfg.dataset, ann_file=str(tmp_path / 'train.txt'), pipeline=SMALL_PIPELINE,
+                data_prefix=dict(video=str(tmp_path / 'main')))
+    loader_cfg.dataset = dict(type='AnchorSetDataset', dataset=main, eval_ann_files=[str(tmp_path / 'eval.txt')],
+                              anchor_dataset=dict(main, ann_file=str(tmp_path / 'anchors.txt'),
+                                                  data_prefix=dict(video=str(tmp_path / 'anchors'))))
     loader = Runner.build_dataloader(loader_cfg.to_dict(), seed=0)
     assert loader.dataset.leaked_anchors == [str(tmp_path / 'anchors' / 'a2.mp4')]
 

@@ -1,4 +1,5 @@
-"""The ``augment_on`` switch (``AUGMENT_ON=device``): configs, and a Runner run with the device augmentation on CPU."""
+"""Augmentation on the device, a config variant (configs/ga2clip_b2n_k400_device_aug.py): configs, and a Runner run
+with the device augmentation on CPU."""
 import copy
 import os.path as osp
 
@@ -15,19 +16,19 @@ DEVICE_STEPS = ['DecordInit', 'SegmentSample', 'DecordDecode', 'ResizeParams', '
                 'RandomGrayscaleParams', 'FormatShape', 'PackActionInputs']
 
 
-def test_the_switch_sets_pipeline_and_preprocessor_together(monkeypatch):
-    monkeypatch.setenv('AUGMENT_ON', 'device')
-    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ga2clip_b2n_k400.py'))
-    assert cfg.augment_on == 'device' and cfg.model.data_preprocessor.type == 'DeviceAugmentDataPreprocessor'
-    train = cfg.train_dataloader.dataset
-    for pipeline in (train.dataset.pipeline, train.anchor_dataset.pipeline):
-        assert [t['type'] for t in pipeline] == DEVICE_STEPS
-        assert pipeline[4]['scale'] == (224, 224) and 'device_aug' in pipeline[-1]['meta_keys']
+def test_the_variant_sets_pipeline_and_preprocessor_together(monkeypatch):
+    monkeypatch.setenv('AUGMENT_ON', 'device')  # once a switch; the environment no longer changes a config
+    cfg = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ga2clip_b2n_k400_device_aug.py'))
+    assert cfg.model.data_preprocessor.type == 'DeviceAugmentDataPreprocessor'
+    pipeline = cfg.train_dataloader.dataset.pipeline
+    assert [t['type'] for t in pipeline] == DEVICE_STEPS
+    assert pipeline[4]['scale'] == (224, 224) and 'device_aug' in pipeline[-1]['meta_keys']
     assert [t['type'] for t in cfg.val_dataloader.dataset.pipeline][3:5] == ['Resize', 'CenterCrop']  # CPU
-    # the released pipeline is the 'cpu' one, the default
-    monkeypatch.delenv('AUGMENT_ON')
+    assert Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ga2clip_b2n_k400.py')).model.data_preprocessor.type == \
+        'AnchorActionDataPreprocessor'
+    # the released pipeline is the CPU one, the default
     released = Config.fromfile(osp.join(BASE, 'datasets', 'ga2clip_pipelines.py'))
-    assert released.augment_on == 'cpu' and released.train_pipeline == released.cpu_train_pipeline
+    assert released.train_pipeline == released.cpu_train_pipeline
     assert [t['type'] for t in released.train_pipeline][4:8] == ['RandomResizedCrop', 'Resize', 'Flip',
                                                                  'RandomGrayscale']
     assert Config.fromfile(osp.join(BASE, 'models', 'ga2clip_vit_b16.py')).model.data_preprocessor.type == \
@@ -36,11 +37,12 @@ def test_the_switch_sets_pipeline_and_preprocessor_together(monkeypatch):
 
 def _tiny_cfg(work_dir: str, root: str, ann: str, anchor_ann: str) -> dict:
     """GA2-Tiny-Random (32 px) on the switched base files: 4-frame clips, a 32 px crop, 2 iterations."""
-    pipeline = copy.deepcopy(Config.fromfile(osp.join(BASE, 'datasets', 'ga2clip_pipelines.py')).train_pipeline)
+    variant = Config.fromfile(osp.join(REPO_ROOT, 'configs', 'ga2clip_b2n_k400_device_aug.py'))
+    pipeline = copy.deepcopy(variant.train_dataloader.dataset.pipeline)
     assert [t['type'] for t in pipeline] == DEVICE_STEPS
     pipeline[1]['num_segments'] = 4
     pipeline[4]['scale'] = (32, 32)
-    preprocessor = Config.fromfile(osp.join(BASE, 'models', 'ga2clip_vit_b16.py')).model.data_preprocessor.to_dict()
+    preprocessor = variant.model.data_preprocessor.to_dict()
     assert preprocessor['type'] == 'DeviceAugmentDataPreprocessor'
     clip = dict(arch='GA2-Tiny-Random', weights=None)
     dataset = dict(type='RobustVideoDataset', data_prefix=dict(video=root), pipeline=pipeline)
@@ -50,8 +52,8 @@ def _tiny_cfg(work_dir: str, root: str, ann: str, anchor_ann: str) -> dict:
             type='GA2CLIPRecognizer',
             backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=2, vision_depth=2),
             cls_head=dict(type='PromptCouplingHead', clip=clip, classnames=['playing', 'walking'], language_ctx=2,
-                          language_depth=2, hard_prompt=torch.full((2, 64), 0.01)),
-            anchor_loss=dict(type='AnchorLoss', mode='kl', anchor_names=['object', 'thing']),
+                          language_depth=2, hard_prompt=torch.full((2, 64), 0.01),
+                          anchor_loss=dict(type='AnchorLoss', mode='kl', anchor_names=['object', 'thing'])),
             data_preprocessor=preprocessor),
         train_dataloader=dict(
             batch_size=2, num_workers=0,
@@ -73,7 +75,6 @@ def _uint8_levels(x: torch.Tensor) -> torch.Tensor:
 
 def test_runner_trains_on_device_augmented_clips(monkeypatch, shared_path, tmp_path):
     from mmengine.runner import Runner
-    monkeypatch.setenv('AUGMENT_ON', 'device')
     root = shared_path('videos')
     ann, anchor_ann = tmp_path / 'train.txt', tmp_path / 'anchors.txt'
     ann.write_text('demo.mp4 0\ntest.mp4 1\nstructuralize.mp4 0\ntest.avi 1\n')  # 340x256, 426x240, 320x240

@@ -18,11 +18,11 @@ SHORT_RUN = ['train_cfg.max_epochs=1', 'train_dataloader.batch_size=4', 'test_da
 #: config -> (tiny sizes, metric key, name prefix of parameters that must train)
 CASES = {
     'ga2head_slowonly_r50_b2n_demo.py': (
-        ['model.backbone.depth=18', 'model.backbone.base_channels=8', 'model.neck.in_channels=64'],
+        ['model.backbone.depth=18', 'model.backbone.base_channels=8', 'model.neck.1.in_channels=64'],
         'b2n/hm', 'backbone.layer4'),
     'ga2head_timesformer_b2n_demo.py': (
         ['model.backbone.embed_dims=64', 'model.backbone.num_heads=2', 'model.backbone.num_transformer_layers=1',
-         'model.neck.in_channels=64'],
+         'model.neck.1.in_channels=64'],
         'b2n/hm', 'backbone.transformer_layers'),
     'promptedclip_recognizer3d_i3dhead_demo.py': (
         ['model.backbone.vision_depth=2'], 'acc/top1', 'backbone.prompt'),
@@ -78,7 +78,7 @@ def test_kl_anchor_mode_is_refused_without_a_clip_image_tower(tiny_demo_world, m
     monkeypatch.chdir(tiny_demo_world)
     cfg = Config.fromfile(osp.join(MIXING, 'ga2head_slowonly_r50_b2n_demo.py'))
     cfg.merge_from_dict({'model.backbone.depth': 18, 'model.backbone.base_channels': 8,
-                         'model.anchor_loss.mode': 'kl', 'model.anchor_loss.anchor_names': ['a', 'b']})
+                         'model.cls_head.anchor_loss.mode': 'kl', 'model.cls_head.anchor_loss.anchor_names': ['a', 'b']})
     with DefaultScope.overwrite_default_scope('mmaction'), \
             pytest.raises(TypeError, match='mode="kl".*ResNet3dSlowOnly'):
         MODELS.build(cfg.model)

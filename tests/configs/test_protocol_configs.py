@@ -21,8 +21,11 @@ register_all_modules(init_default_scope=True)
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 SHARED_DATA = osp.join(osp.dirname(ROOT), 'shared', 'data')
+#: Variants of a protocol config that change where the clips come from or where they are augmented (tested in
+#: tests/configs/test_augment_on_device.py and tests/tools/data/test_extract_frames.py).
+VARIANTS = ('_device_aug.py', '_rawframes.py')
 CONFIGS = sorted(p for pattern in ('ga2clip_*.py', 'vilt_clip_*.py')
-                 for p in glob.glob(osp.join(ROOT, 'configs', pattern)) if 'demo' not in p)
+                 for p in glob.glob(osp.join(ROOT, 'configs', pattern)) if 'demo' not in p and not p.endswith(VARIANTS))
 NAMES = [osp.basename(p)[:-3] for p in CONFIGS]
 TINY_CLIP = dict(arch='GA2-Tiny-Random', weights=None)
 TINY_CTX = 2
@@ -62,30 +65,31 @@ def test_config_parses_with_the_released_recipe(name):
     opt = cfg.optim_wrapper
     assert opt.type == 'AmpOptimWrapper' and opt.optimizer.type == 'AdamW'
     assert opt.optimizer.weight_decay == 1e-3
-    pipeline = train.dataset.get('dataset', train.dataset).pipeline
+    pipeline = train.dataset.pipeline
     assert [t['type'] for t in pipeline][:3] == ['DecordInit', 'SegmentSample', 'DecordDecode']
     assert pipeline[1]['num_segments'] == 32
     ssv2 = 'ssv2' in name
     assert train.batch_size == (4 if ssv2 else 8)
     assert ('Flip' in [t['type'] for t in pipeline]) != ssv2
     if 'hard_prompt' in name:
-        assert model.cls_head.coupling == 'none' and model.get('anchor_loss') is None
+        assert model.cls_head.coupling == 'none' and model.cls_head.anchor_loss is None
         assert train.batch_sampler == dict(type='SeededBatchSampler')  # no anchors, per-draw seeded augmentation
         return
     if name.startswith('vilt_clip'):  # the GA2-CLIP recipe's data and schedule, ViLT-CLIP's parts
         released = _config(name.replace('vilt_clip', 'ga2clip'))
         assert model.cls_head.coupling == 'none' and model.cls_head.hard_prompt is None
-        assert model.get('anchor_loss') is None and train.batch_sampler == dict(type='SeededBatchSampler')
+        assert model.cls_head.anchor_loss is None and train.batch_sampler == dict(type='SeededBatchSampler')
         assert model.prompt_mapping == dict(type='InterModalPromptMapping')
-        assert model.consistency_loss.template == 'a video of a person doing {}.'
-        assert train.dataset == released.train_dataloader.dataset.dataset
+        assert model.cls_head.consistency_loss.template == 'a video of a person doing {}.'
+        assert train.dataset == released.train_dataloader.dataset
         for key in ('param_scheduler', 'optim_wrapper', 'train_cfg', 'test_dataloader', 'val_dataloader',
                     'test_evaluator', 'custom_hooks'):
             assert cfg[key] == released[key], key
         return
     assert model.cls_head.coupling == 'concat_mlp' and model.cls_head.hard_prompt.endswith('.pt')
-    assert train.batch_sampler == dict(type='AnchorBatchSampler', num_anchors=1)
-    assert train.dataset.type == 'AnchorSetDataset' and train.dataset.leakage == 'drop'
+    # anchors off, said together: no anchor term, no anchor clips (the released term is inert)
+    assert model.cls_head.anchor_loss is None and train.batch_sampler == dict(type='SeededBatchSampler')
+    assert train.dataset.type == 'RobustVideoDataset'
     warmup, cosine = cfg.param_scheduler
     lr_mult = 0.1 if 'hmdb51' in name else 1.0
     if '_fs_' in name:
@@ -102,13 +106,13 @@ def test_config_parses_with_the_released_recipe(name):
         assert cfg.val_dataloader.dataset.ann_file.endswith('base_val.txt')
 
 
-def test_b2n_seed_is_one_option(monkeypatch):
-    assert _config('ga2clip_b2n_ucf101').train_dataloader.dataset.dataset.ann_file.endswith(
-        'ucf_splits/fs_base_s1_train.txt')
-    monkeypatch.setenv('FS_SEED', '3')
+def test_b2n_trains_on_seed_1_and_no_config_reads_the_environment(monkeypatch):
+    monkeypatch.setenv('FS_SEED', '3')  # once a switch; now the config alone says what runs
     cfg = _config('ga2clip_b2n_ucf101')
-    assert cfg.train_dataloader.dataset.dataset.ann_file.endswith('ucf_splits/fs_base_s3_train.txt')
-    assert cfg.work_dir == './work_dirs/ga2clip_b2n_ucf101_s3'
+    assert cfg.train_dataloader.dataset.ann_file.endswith('ucf_splits/fs_base_s1_train.txt')
+    assert cfg.work_dir == './work_dirs/ga2clip_b2n_ucf101_s1'
+    configs = glob.glob(osp.join(ROOT, 'configs', '**', '*.py'), recursive=True)
+    assert [p for p in configs if '{{$' in open(p).read()] == []
 
 
 @pytest.fixture(scope='module')
@@ -174,5 +178,10 @@ def test_config_builds_model_and_datasets(name, data_tree, monkeypatch):
             nb = cfg.test_evaluator.num_base_classes
             assert train_names == test_names[:nb] and min(labels) == 0 and max(labels) == len(names) - 1
             assert len({label for label in labels if label < nb}) == nb
-        if name == 'ga2clip_b2n_k400' and key == 'train_dataloader':
-            assert len(ds.leaked_anchors) == 136 and ds.num_anchors == 4595 - 136
+        if name == 'ga2clip_b2n_k400' and key == 'train_dataloader':  # anchors on with the released clips:
+            anchors = DATASETS.build(dict(  # 136 of them are K400 val clips, which the leakage guard drops
+                type='AnchorSetDataset', dataset=loader.dataset, leakage='drop',
+                anchor_dataset=dict(type='RobustVideoDataset', ann_file='data/anchors/k600_anchor_clips.txt',
+                                    data_prefix=dict(video='data/kinetics600_anchors'), pipeline=[]),
+                eval_ann_files=[f'{cfg.split_root}/base_val.txt', f'{cfg.split_root}/novel_val.txt']))
+            assert len(anchors.leaked_anchors) == 136 and anchors.num_anchors == 4595 - 136

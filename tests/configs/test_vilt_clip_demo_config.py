@@ -29,8 +29,8 @@ def test_vilt_clip_demo_config_trains_tests_and_reloads(tiny_demo_world, tmp_pat
     assert torch.equal(before['prompt_mapping.weight'], torch.zeros_like(before['prompt_mapping.weight']))
     assert model.prompt_mapping.weight.abs().sum() > 0 and model.prompt_mapping.bias.abs().sum() > 0
     assert model.prompt_mapping.weight.shape[0] == 3  # min(language_depth 3, vision_depth 4)
-    assert model.cls_head.prompt_learner.hard_prompt is None and model.anchor_loss is None
-    assert model.consistency_loss.template == 'a video of a {}.'
+    assert model.cls_head.prompt_learner.hard_prompt is None and model.cls_head.anchor_loss is None
+    assert model.cls_head.consistency_loss.template == 'a video of a {}.'
     assert torch.equal(model.backbone.visual.conv1.weight, dict(before)['backbone.visual.conv1.weight'])
     assert set(from_checkpoint) >= {'b2n/base_top1', 'b2n/novel_top1', 'b2n/hm'}
     assert from_checkpoint == pytest.approx(in_memory, abs=1e-6)

@@ -37,9 +37,9 @@ def test_amp_training_steps_through_the_runner(dtype, mode, device, tiny_demo_wo
     if dtype == 'float16' and device != 'cuda':
         pytest.skip('fp16 loss scaling needs CUDA')
     monkeypatch.chdir(tiny_demo_world)
-    options = [f'optim_wrapper.dtype={dtype}', f'model.anchor_loss.mode={mode}']
+    options = [f'optim_wrapper.dtype={dtype}', f'model.cls_head.anchor_loss.mode={mode}']
     if mode == 'official':  # inert (a logit bias shared by all classes): computed as released, not skipped
-        options.append('model.anchor_loss.skip_inert=False')
+        options.append('model.cls_head.anchor_loss.allow_inert=True')
     runner = runner_for(str(tmp_path / 'w'), '--amp', options=options)
     wrapper = runner.optim_wrapper = runner.build_optim_wrapper(runner.optim_wrapper)  # train() keeps a built one
     assert type(wrapper).__name__ == 'AmpOptimWrapper' and wrapper.cast_dtype == getattr(torch, dtype)

@@ -9,8 +9,14 @@ TINY_CLIP = dict(arch='GA2-Tiny-Random', weights=None)
 CLASSES = ['ride_bike', 'juggling balls', 'Typing', 'eat']
 
 
+#: Overrides that are the head's (``cls_head.<key>``), accepted at the top level for brevity.
+HEAD_KEYS = ('anchor_loss', 'consistency_loss')
+
+
 def tiny_model_cfg(**overrides) -> dict:
-    """A GA2CLIPRecognizer config on the tiny random CLIP; keyword overrides replace top-level keys."""
+    """A GA2CLIPRecognizer config on the tiny random CLIP; keyword overrides replace top-level keys
+    (``anchor_loss`` and ``consistency_loss`` go into ``cls_head``, which owns the losses)."""
+    head = {k: overrides.pop(k) for k in HEAD_KEYS if k in overrides}
     cfg = dict(
         type='GA2CLIPRecognizer',
         backbone=dict(type='PromptedCLIPVision', clip=TINY_CLIP, vision_ctx=3, vision_depth=2),
@@ -18,6 +24,7 @@ def tiny_model_cfg(**overrides) -> dict:
                       language_ctx=4, language_depth=2, coupling='concat_mlp', coupling_dropout=0.0),
         data_preprocessor=dict(type='ActionDataPreprocessor', format_shape='NCTHW'))
     cfg.update(copy.deepcopy(overrides))
+    cfg['cls_head'] = {**cfg['cls_head'], **copy.deepcopy(head)}
     return cfg
 
 

@@ -104,37 +104,34 @@ def test_anchor_set_empty_after_the_leakage_guard(world):
 
 
 def test_anchors_off_is_stated_by_the_config_not_inferred(world):
-    """num_anchors=0 alone is refused (no silent rewrite of model.anchor_loss); both keys train without the
+    """num_anchors=0 alone is refused (no silent rewrite of model.cls_head.anchor_loss); both keys train without the
     anchor term, and the log says what was decided."""
     root, config = world
-    fails(re.escape('model.anchor_loss is set but no anchor clips reach the model '
+    fails(re.escape('model.cls_head.anchor_loss is set but no anchor clips reach the model '
                     '(train_dataloader.batch_sampler.num_anchors=0). For anchors off also set '
-                    'model.anchor_loss=None'), config, 'train_dataloader.batch_sampler.num_anchors=0')
-    runner = train(config, 'train_dataloader.batch_sampler.num_anchors=0', 'model.anchor_loss=None',
+                    'model.cls_head.anchor_loss=None'), config, 'train_dataloader.batch_sampler.num_anchors=0')
+    runner = train(config, 'train_dataloader.batch_sampler.num_anchors=0', 'model.cls_head.anchor_loss=None',
                    work_dir=osp.join(root, 'off'))
-    assert runner.iter == 1 and runner.model.anchor_loss is None
+    assert runner.iter == 1 and runner.model.cls_head.anchor_loss is None
     (log, ) = glob.glob(osp.join(runner.log_dir, '*.log'))
     text = open(log).read()
     assert 'loss_cls' in text and 'loss_anchor' not in text
 
 
-def test_the_anchor_decision_is_logged_once(world):
+def test_an_inert_anchor_term_fails_before_training_unless_allowed(world):
+    """No hook turns anchors off behind the config: the inert released term is refused when the model is built,
+    with what to write instead; allowed, it is computed on the anchor clips as released."""
     root, config = world
-    runner = train(config, work_dir=osp.join(root, 'on'))
-    (log, ) = glob.glob(osp.join(runner.log_dir, '*.log'))
-    text = open(log).read()
-    assert text.count("Anchors on: anchor term mode='kl', 1 anchor clip(s) per batch.") == 1
-    runner = train(config, 'model.anchor_loss.mode=official', "model.anchor_loss.anchor_names=['else']",
-                   work_dir=osp.join(root, 'inert'))
-    (log, ) = glob.glob(osp.join(runner.log_dir, '*.log'))
-    text = open(log).read()
-    assert text.count('Anchors skipped: the anchor term (mode "official", one anchor name) is inert') == 1
-    assert 'num_anchors 1 -> 0' in text and runner.train_dataloader.batch_sampler.num_anchors == 0
+    inert = ['model.cls_head.anchor_loss.mode=official', "model.cls_head.anchor_loss.anchor_names=['else']"]
+    fails(re.escape('anchor clips would be decoded and forwarded for nothing. Turn anchors off '
+                    '(cls_head.anchor_loss=None, no anchor clips: the same training)'), config, *inert)
+    runner = train(config, *inert, 'model.cls_head.anchor_loss.allow_inert=True', work_dir=osp.join(root, 'inert'))
+    assert runner.iter == 1 and runner.train_dataloader.batch_sampler.num_anchors == 1
 
 
 def test_anchor_term_without_anchor_clips(world):
     _, config = world
-    fails(re.escape('model.anchor_loss is set but no anchor clips reach the model '
+    fails(re.escape('model.cls_head.anchor_loss is set but no anchor clips reach the model '
                     '(train_dataloader.batch_sampler is None, not AnchorBatchSampler)'), config,
           'train_dataloader.batch_sampler=None')
 
@@ -142,7 +139,7 @@ def test_anchor_term_without_anchor_clips(world):
 def test_anchor_clips_for_no_anchor_term(world):
     _, config = world
     fails(re.escape('train_dataloader.batch_sampler.num_anchors=1 decodes 1 anchor clip(s) per batch but '
-                    'model.anchor_loss is None (no anchor term uses them)'), config, 'model.anchor_loss=None')
+                    'model.cls_head.anchor_loss is None (no anchor term uses them)'), config, 'model.cls_head.anchor_loss=None')
 
 
 def test_classnames_none(world):
@@ -166,30 +163,30 @@ def test_prob_view_average_with_base_novel_metric_is_refused_at_test_time(world,
 
 @pytest.mark.parametrize('option, match', [
     ('model.cls_head.coupling=nope', "cls_head.coupling: unknown coupling 'nope'; choose from"),
-    ('model.anchor_loss.mode=nope', "anchor_loss.mode must be one of ('official', 'kl', 'negative'), got 'nope'"),
-    ('model.temporal_pooling=nope', "model.temporal_pooling: unknown type 'nope'; choose from"),
-    ("model.temporal_pooling.type='nope'", "model.temporal_pooling: unknown type 'nope'; choose from"),
+    ('model.cls_head.anchor_loss.mode=nope',
+     "anchor_loss.mode must be one of ('official', 'kl', 'negative'), got 'nope'"),
+    ("model.neck.type='nope'", 'nope is not in the mmaction::model registry'),
+    ('model.temporal_pooling=mean', 'model.temporal_pooling is no longer a recognizer argument: use model.neck'),
+    ("model.anchor_loss.mode='kl'", 'model.anchor_loss is no longer a recognizer argument: use '
+                                    'model.cls_head.anchor_loss'),
 ])
 def test_unknown_names(world, option, match):
     _, config = world
-    if option.startswith('model.temporal_pooling.type'):  # the dict form of docs/design.md
-        open(config, 'a').write("model.update(temporal_pooling=dict(type='nope'))\n")
-        option = 'model.cls_head.coupling=concat_mlp'
-    with pytest.raises((KeyError, ValueError), match=re.escape(match)):
+    with pytest.raises((KeyError, ValueError, TypeError), match=re.escape(match)):
         build(config, 'model', option)
 
 
-def test_temporal_pooling_as_a_dict_as_documented(world):
-    """docs/design.md: ``temporal_pooling=dict(type='transformer', num_layers=...)``."""
+def test_temporal_pooling_is_the_neck_as_documented(world):
+    """docs/design.md: ``neck=dict(type='TemporalTransformerPooling', embed_dim=..., num_layers=...)``."""
     from mmaction.registry import MODELS
     from mmengine.config import Config
     from mmengine.registry import DefaultScope
     _, config = world
-    open(config, 'a').write("model.update(temporal_pooling=dict(type='transformer', num_layers=1))\n")
+    open(config, 'a').write("model.update(neck=dict(type='TemporalTransformerPooling', embed_dim=64, num_layers=1))\n")
     with DefaultScope.overwrite_default_scope('mmaction'):
         model = MODELS.build(Config.fromfile(config).model)
-    assert type(model.temporal_pooling).__name__ == 'TemporalTransformerPooling'
-    assert len(model.temporal_pooling.state_dict()) > 0
+    assert type(model.neck).__name__ == 'TemporalTransformerPooling'
+    assert len(model.neck.state_dict()) > 0
 
 
 def test_the_hook_checks_runs_started_without_our_tools(world, tmp_path):
@@ -204,7 +201,7 @@ def test_the_hook_checks_runs_started_without_our_tools(world, tmp_path):
     cfg.train_dataloader.batch_sampler.num_anchors = 0
     runner = Runner.from_cfg(cfg)
     with pytest.raises(ConfigError, match=re.escape('train_dataloader.batch_sampler.num_anchors=0). For anchors off '
-                                                    'also set model.anchor_loss=None')):
+                                                    'also set model.cls_head.anchor_loss=None')):
         runner.train()
     assert runner.iter == 0
 

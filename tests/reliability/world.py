@@ -25,9 +25,9 @@ model = dict(
     backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=2, vision_depth=2),
     cls_head=dict(type='PromptCouplingHead', clip=clip, classnames=root + '/classes.txt', language_ctx=2,
                   language_depth=2, coupling='concat_mlp', coupling_dropout=0.5,
-                  hard_prompt=root + '/hard_prompt.pt', loss_cls=dict(type='CrossEntropyLoss')),
-    anchor_loss=dict(type='AnchorLoss', mode='kl', loss_weight=1.0, anchor_names=root + '/anchor_names.txt',
-                     template='a video of a {{}}.'),
+                  hard_prompt=root + '/hard_prompt.pt', loss_cls=dict(type='CrossEntropyLoss'),
+                  anchor_loss=dict(type='AnchorLoss', mode='kl', loss_weight=1.0,
+                                   anchor_names=root + '/anchor_names.txt', template='a video of a {{}}.')),
     data_preprocessor=dict(type='AnchorActionDataPreprocessor', mean=[122.771, 116.746, 104.094],
                            std=[68.501, 66.632, 70.323], format_shape='NCTHW'))
 train_pipeline = [
@@ -70,7 +70,7 @@ default_hooks = dict(
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # what configs/_base_/default_runtime.py declares (this world does not inherit it)
     config_check=dict(type='ConfigCheckHook'), randomness=dict(type='ResumableRandomnessHook'),
-    bad_videos=dict(type='BadVideoHook'), inert_anchor=dict(type='InertAnchorHook'))
+    bad_videos=dict(type='BadVideoHook'))
 env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
                dist_cfg=dict(backend='gloo'))
 log_processor = dict(type='LogProcessor', window_size=1, by_epoch=True)

@@ -61,7 +61,7 @@ def test_released_reference_equals_our_model():
     with torch.no_grad():
         torch.testing.assert_close(released_frames(model.backbone, frames), model.backbone(frames))
         torch.testing.assert_close(released_text(head, head.class_tokens), head.class_features())
-        prompts = model.anchor_loss.prompts
+        prompts = model.cls_head.anchor_loss.prompts
         torch.testing.assert_close(released_text(head, head.text.tokenize(prompts), prompted=False),
                                    head.frozen_text_features(prompts))
     from mmaction.structures import ActionDataSample

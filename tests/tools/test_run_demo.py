@@ -178,7 +178,7 @@ def test_ablation_variants_build(demo, monkeypatch):
     assert built['hard_prompt_alone'][1].train_dataloader.batch_sampler.num_anchors == 0
     for mode in ('kl', 'negative', 'official'):
         model, cfg = built[f'anchors_alone_{mode}']
-        assert model.anchor_loss.mode == mode
+        assert model.cls_head.anchor_loss.mode == mode
         assert cfg.model.cls_head.coupling == 'none' and cfg.model.cls_head.hard_prompt is None
     assert built['coupling_add'][1].model.cls_head.coupling == 'add'
     assert built['coupling_seq_concat'][1].model.cls_head.coupling == 'seq_concat'

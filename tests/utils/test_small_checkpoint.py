@@ -25,7 +25,7 @@ def ga2clip_cfg(freeze='prompts'):
     cfg.backbone.update(clip=CLIP, vision_ctx=2, vision_depth=2, grad_checkpointing=False)
     cfg.cls_head.update(clip=CLIP, language_ctx=2, language_depth=2, grad_checkpointing=False,
                         classnames=['pour', 'pullup', 'punch'], hard_prompt=torch.zeros(2, 64))
-    cfg['anchor_loss'] = None
+    cfg['cls_head']['anchor_loss'] = None
     cfg['freeze'] = freeze
     return cfg
 

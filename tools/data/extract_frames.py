@@ -15,7 +15,7 @@ It writes ``DST/rawframes.txt``, MMAction2's rawframe annotation (``frame_dir to
 entries already there (extracting the train list, then the val list, into one root indexes both; a video listed
 with another label than its entry has fails before anything is extracted, naming the video), and with
 ``--ann-file A`` also ``DST/<name of A>`` in that format (labels kept, failed videos left out).
-``RobustRawframeDataset`` (the ``video_source = 'rawframes'`` switch of
+``RobustRawframeDataset`` (the ``rawframes_*`` pipelines of
 ``configs/_base_/datasets/ga2clip_pipelines.py``) reads the protocols' video lists and looks up
 ``DST/rawframes.txt``. Resumable: a video's frames are written to ``<dir>.part`` and renamed when complete, and
 finished folders are skipped. Failures go to ``DST/failures.txt`` (``path<TAB>reason``), as in prepare_videos.

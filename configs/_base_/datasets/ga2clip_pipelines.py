@@ -3,23 +3,31 @@
 num_frames = 32
 image_size = 224
 
-# The source of every protocol's clips, one switch: 'video' (decord on the videos) or 'rawframes' (JPEG frames from
-# tools/data/extract_frames.py, read by RobustRawframeDataset from the same video lists). Set it here or with the
-# environment, e.g. `VIDEO_SOURCE=rawframes python tools/train.py CFG` (a base-file variable: --cfg-options cannot
-# change it). The protocol configs take `video_dataset` as their dataset type.
-video_source = '{{$VIDEO_SOURCE:video}}'
-video_dataset = dict(video='RobustVideoDataset', rawframes='RobustRawframeDataset')[video_source]
-open_video = dict(video=[dict(type='DecordInit')], rawframes=[])[video_source]
-decode_video = dict(video=dict(type='DecordDecode'), rawframes=dict(type='RawFrameDecode'))[video_source]
+# Where the clips come from and where the train augmentation runs are config choices, made by which of the
+# variables below a config uses (nothing here reads the environment; `python tools/misc/print_config.py CFG` or the
+# dumped config shows the pipelines a run uses):
+# * source: videos (`video_dataset` with the `*_pipeline`s, DecordInit/DecordDecode) or JPEG frames from
+#   tools/data/extract_frames.py (`rawframe_dataset` with the `rawframes_*_pipeline`s, RawFrameDecode), read from
+#   the same video lists;
+# * augmentation: on the CPU (`train_pipeline`, the released one) or on the device (`device_train_pipeline`: the
+#   pipeline decodes and shrinks large frames only and the *Params transforms draw the same random parameters with
+#   the same calls; DeviceAugmentDataPreprocessor applies them batched on the model's device and normalises, so a
+#   config that uses it sets model.data_preprocessor.type='DeviceAugmentDataPreprocessor' too; docs/data_path.md
+#   "Augmentation on the device"). The SSv2 and test pipelines augment on the CPU either way.
+# configs/ga2clip_b2n_k400_device_aug.py and configs/ga2clip_b2n_hmdb51_rawframes.py are such variants.
+video_dataset = 'RobustVideoDataset'
+rawframe_dataset = 'RobustRawframeDataset'
+open_video = [dict(type='DecordInit')]
+decode_video = dict(type='DecordDecode')
 
-# Where the train augmentation runs, one switch: 'cpu' (the pipeline crops, resizes, flips and grays the frames) or
-# 'device' (the pipeline decodes and shrinks large frames only, and the *Params transforms draw the same
-# random parameters with the same calls; DeviceAugmentDataPreprocessor applies them batched on the model's device
-# and normalises, docs/data_path.md "Augmentation on the device"). Set it with the environment, e.g.
-# `AUGMENT_ON=device python tools/train.py CFG`: configs/_base_/models/ga2clip_vit_b16.py reads the same variable
-# for the data preprocessor type (a preprocessor that cannot apply the records refuses such clips). Only
-# `train_pipeline` switches; the SSv2 and test pipelines augment on the CPU either way.
-augment_on = '{{$AUGMENT_ON:cpu}}'
+
+def _with_source(pipeline, rawframes):
+    """The pipeline reading JPEG frames instead of videos (no DecordInit; RawFrameDecode for DecordDecode)."""
+    if not rawframes:
+        return pipeline
+    return [dict(type='RawFrameDecode') if t['type'] == 'DecordDecode' else t for t in pipeline
+            if t['type'] != 'DecordInit']
+
 
 # Train: one random frame per segment; short side 256 -> random resized crop (area 0.08-1, aspect 3/4-4/3)
 # -> 224 -> horizontal flip 0.5 -> random grayscale 0.2 (one decision per clip).
@@ -50,7 +58,7 @@ device_train_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=('img_shape', 'img_key', 'video_id', 'timestamp', 'device_aug'))
 ]
-train_pipeline = dict(cpu=cpu_train_pipeline, device=device_train_pipeline)[augment_on]
+train_pipeline = cpu_train_pipeline
 
 # SSv2 train: resize to 240x320 (h x w) -> multi-scale crop -> 224, no flip (left/right matters in
 # SSv2 classes); random grayscale kept.
@@ -77,3 +85,8 @@ test_pipeline = [
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
+
+rawframes_train_pipeline = _with_source(train_pipeline, rawframes=True)
+rawframes_device_train_pipeline = _with_source(device_train_pipeline, rawframes=True)
+rawframes_ssv2_train_pipeline = _with_source(ssv2_train_pipeline, rawframes=True)
+rawframes_test_pipeline = _with_source(test_pipeline, rawframes=True)

@@ -1,6 +1,6 @@
 # GA2-CLIP on CLIP ViT-B/16 (the released setting; docs/design.md "Model config").
 # Run configs set: the starting weights (`clip`, in backbone and head), cls_head.classnames,
-# cls_head.hard_prompt, and the anchor term.
+# cls_head.hard_prompt (and an anchor term, when anchors are on).
 # Tests swap in the tiny random CLIP: clip=dict(arch='GA2-Tiny-Random', weights=None) with small
 # vision/language ctx and depth <= 2.
 # arch=None reads the architecture off OpenAI-format weights (QuickGELU, as OpenAI CLIP was trained);
@@ -10,7 +10,7 @@ model = dict(
     type='GA2CLIPRecognizer',
     backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=16, vision_depth=9,
                   grad_checkpointing=True),
-    temporal_pooling='mean',                # the released model has no temporal module
+    neck=dict(type='MeanTemporalPooling'),  # temporal pooling; the released model has no temporal module
     cls_head=dict(
         type='PromptCouplingHead',
         clip=clip,
@@ -21,17 +21,18 @@ model = dict(
         coupling_dropout=0.5,
         hard_prompt=None,                   # set by each run config (tools/data/extract_hard_prompt.py)
         grad_checkpointing=True,
-        loss_cls=dict(type='CrossEntropyLoss')),
-    # The released anchor term: a single anchor name ('else') in the frozen-CLIP logit term (it has no
-    # effect on the gradient, see docs); use mode='kl' / 'negative' with several names for a real regulariser.
-    anchor_loss=dict(type='AnchorLoss', mode='official', loss_weight=1.0,
-                     anchor_names='data/labels/gaa_base_labels_n.txt',
-                     template='a video of a person {}.'),
+        loss_cls=dict(type='CrossEntropyLoss'),
+        # Anchors off: the released anchor term (mode 'official', the single anchor name 'else' of
+        # data/labels/gaa_base_labels_n.txt, template 'a video of a person {}.') adds a constant to every logit of
+        # a row and has zero gradient, so the released recipes train the same without it (and without anchor clips:
+        # the protocol bases use SeededBatchSampler). For a regulariser that acts, set
+        # dict(type='AnchorLoss', mode='kl' or 'negative', anchor_names=<several>) together with AnchorSetDataset
+        # and AnchorBatchSampler (configs/ga2clip_b2n_demo.py does).
+        anchor_loss=None),
     freeze='prompts',
     view_average='feature',
-    # AUGMENT_ON=device (configs/_base_/datasets/ga2clip_pipelines.py's switch, same variable): crop, resize, flip
-    # and grayscale on the device, in the preprocessor.
-    data_preprocessor=dict(type=dict(cpu='AnchorActionDataPreprocessor',
-                                     device='DeviceAugmentDataPreprocessor')['{{$AUGMENT_ON:cpu}}'],
+    # Augmentation on the device (configs/_base_/datasets/ga2clip_pipelines.py's `device_train_pipeline`) needs
+    # type='DeviceAugmentDataPreprocessor' here (configs/ga2clip_b2n_k400_device_aug.py).
+    data_preprocessor=dict(type='AnchorActionDataPreprocessor',
                            mean=[122.771, 116.746, 104.094], std=[68.501, 66.632, 70.323],
                            format_shape='NCTHW'))

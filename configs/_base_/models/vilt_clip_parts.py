@@ -6,8 +6,7 @@
 # features, weight 8.0: KgCoOp's weight for the same term; the abstract gives none).
 vilt_clip_model = dict(
     type='ViLTCLIPRecognizer',
-    cls_head=dict(coupling='none', hard_prompt=None),
-    anchor_loss=None,
-    prompt_mapping=dict(type='InterModalPromptMapping'),  # num_layers: all shared layers
-    consistency_loss=dict(type='HandcraftedConsistencyLoss', mode='l2', loss_weight=8.0,
-                          template='a video of a person doing {}.'))
+    cls_head=dict(coupling='none', hard_prompt=None, anchor_loss=None,
+                  consistency_loss=dict(type='HandcraftedConsistencyLoss', mode='l2', loss_weight=8.0,
+                                        template='a video of a person doing {}.')),
+    prompt_mapping=dict(type='InterModalPromptMapping'))  # num_layers: all shared layers

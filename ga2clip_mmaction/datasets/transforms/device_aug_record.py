@@ -1,6 +1,6 @@
 """The record that the ``*Params`` transforms fill and ``DeviceAugmentDataPreprocessor`` applies.
 
-When augmentation runs on the device (``augment_on = 'device'`` in ``configs/_base_/datasets/ga2clip_pipelines.py``),
+When augmentation runs on the device (``device_train_pipeline`` of ``configs/_base_/datasets/ga2clip_pipelines.py``),
 the CPU pipeline decodes (and shrinks frames larger than needed) only; the ``*Params`` transforms draw the random
 parameters with the same random calls, in the same order, as the CPU transforms they replace, and write them here,
 under ``results[DEVICE_AUG_KEY]``. ``PackActionInputs(meta_keys=(..., DEVICE_AUG_KEY))`` puts the record in the data
@@ -18,8 +18,7 @@ Missing entries are skipped. Values are plain Python ints, tuples, bools and str
 """
 from typing import Dict
 
-#: Key of the record in the pipeline results and in the data sample's metainfo.
-DEVICE_AUG_KEY = 'device_aug'
+from ...structures import DEVICE_AUG_KEY  # the record's key in the results and the metainfo
 
 
 def device_aug_record(results: Dict) -> Dict:

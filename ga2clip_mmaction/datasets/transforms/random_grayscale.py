@@ -5,8 +5,8 @@ import numpy as np
 from mmcv.transforms import BaseTransform
 from mmaction.registry import TRANSFORMS
 
-#: ITU-R 601-2 luma weights (what PIL and torchvision use for RGB -> L); the device path uses the same ones.
-LUMA_RGB = (0.299, 0.587, 0.114)
+from ...structures import LUMA_RGB  # ITU-R 601-2 luma weights (PIL's and torchvision's RGB -> L), shared
+
 _LUMA_RGB = np.array(LUMA_RGB, dtype=np.float32)
 
 

@@ -8,7 +8,8 @@ from mmengine.hooks import Hook
 from mmengine.logging import print_log
 from mmaction.registry import HOOKS
 
-from ...datasets.robust_video_dataset import BAD_VIDEOS_KEY, BadVideoError
+from ...datasets.robust_video_dataset import BadVideoError
+from ...structures import BAD_VIDEOS_KEY
 from ._datasets import num_listed_videos
 
 

@@ -1,9 +1,10 @@
 """CLIP image tower with deep visual prompts (IVLP / GA2-CLIP), as an MMAction2 backbone."""
-from typing import Dict, List, Optional, Sequence
+from typing import Dict, List, Optional, Sequence, Union
 
 import torch
 from mmaction.registry import MODELS
 from mmengine.model import BaseModule
+from open_clip.model import CLIP
 from torch import nn
 
 from ..clip_weights import build_clip
@@ -21,7 +22,9 @@ class PromptedCLIPVision(BaseModule):
     ``self.visual`` (the open_clip ``VisionTransformer``, driven block by block here, not forked).
 
     Args:
-        clip (dict): ``dict(arch=..., weights=...)`` for :func:`~ga2clip_mmaction.models.clip_weights.build_clip`.
+        clip (dict | CLIP): ``dict(arch=..., weights=...)`` for
+            :func:`~ga2clip_mmaction.models.clip_weights.build_clip`, or a CLIP model already built (the recognizer
+            builds one CLIP for backbone and head and hands it to both); only its image tower is kept.
         vision_ctx (int): Number of prompt tokens per layer. 0 disables prompts. Defaults to 16.
         vision_depth (int): Layers ``0 .. vision_depth-1`` get their own prompts. Defaults to 9.
         grad_checkpointing (bool): Recompute blocks in backward to save memory. Defaults to False.
@@ -47,7 +50,7 @@ class PromptedCLIPVision(BaseModule):
     supports_prompt_offsets: bool = True
 
     def __init__(self,
-                 clip: Dict,
+                 clip: Union[Dict, CLIP],
                  vision_ctx: int = 16,
                  vision_depth: int = 9,
                  grad_checkpointing: bool = False,
@@ -56,7 +59,7 @@ class PromptedCLIPVision(BaseModule):
                  feature_map: bool = False,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
-        visual = build_clip(**clip).visual
+        visual = (clip if isinstance(clip, CLIP) else build_clip(**clip)).visual
         if not hasattr(visual, 'conv1') or getattr(visual, 'attn_pool', None) is not None:
             raise TypeError('PromptedCLIPVision supports plain ViT CLIP image towers only')
         self.visual = visual

@@ -5,7 +5,7 @@ import torch
 from mmaction.models.data_preprocessors import ActionDataPreprocessor
 from mmaction.registry import MODELS
 
-from ...datasets.transforms import DEVICE_AUG_KEY
+from ...structures import DEVICE_AUG_KEY, IS_ANCHOR_KEY
 
 
 @MODELS.register_module()
@@ -23,7 +23,7 @@ class AnchorActionDataPreprocessor(ActionDataPreprocessor):
     anchor set), so the recognizer's ``loss(inputs, data_samples, anchor_inputs=None)`` and ``predict`` get
     exactly MMAction2's arguments then. Arguments are those of ``ActionDataPreprocessor``.
 
-    Samples whose metainfo holds a device-augmentation record (the ``*Params`` transforms, ``AUGMENT_ON=device``) are
+    Samples whose metainfo holds a device-augmentation record (the ``*Params`` transforms of ``device_train_pipeline``) are
     refused: their frames are not cropped yet, and :class:`DeviceAugmentDataPreprocessor` is the one to use.
     """
 
@@ -49,9 +49,9 @@ class AnchorActionDataPreprocessor(ActionDataPreprocessor):
         if not self.applies_device_aug and any(DEVICE_AUG_KEY in sample.metainfo for sample in data_samples):
             raise ValueError(f'{type(self).__name__}: the clips carry a device-augmentation record '
                              f'({DEVICE_AUG_KEY!r}, from the *Params transforms) and are not augmented yet: use '
-                             "data_preprocessor=dict(type='DeviceAugmentDataPreprocessor', ...) (AUGMENT_ON=device "
-                             'sets both in the base configs)')
-        flags = [bool(sample.metainfo.get('is_anchor', False)) for sample in data_samples]
+                             "data_preprocessor=dict(type='DeviceAugmentDataPreprocessor', ...) (as "
+                             'configs/ga2clip_b2n_k400_device_aug.py sets both)')
+        flags = [bool(sample.metainfo.get(IS_ANCHOR_KEY, False)) for sample in data_samples]
         if not any(flags):
             return super().forward_onesample(data, training)
         if all(flags):

@@ -14,7 +14,7 @@ from typing import Dict, Sequence
 import torch
 import torch.nn.functional as F
 
-from ...datasets.transforms import LUMA_RGB
+from ...structures import LUMA_RGB
 
 
 def _to_frames(clip: torch.Tensor, format_shape: str) -> torch.Tensor:

@@ -4,7 +4,7 @@ from typing import List, Optional
 import torch
 from mmaction.registry import MODELS
 
-from ...datasets.transforms import DEVICE_AUG_KEY
+from ...structures import DEVICE_AUG_KEY
 from .anchor_data_preprocessor import AnchorActionDataPreprocessor
 from .device_augment import apply_device_aug
 
@@ -13,7 +13,8 @@ from .device_augment import apply_device_aug
 class DeviceAugmentDataPreprocessor(AnchorActionDataPreprocessor):
     """:class:`AnchorActionDataPreprocessor` that first applies each sample's device-augmentation record.
 
-    With ``augment_on = 'device'`` (``configs/_base_/datasets/ga2clip_pipelines.py``, ``AUGMENT_ON=device``) the CPU
+    With ``device_train_pipeline`` (``configs/_base_/datasets/ga2clip_pipelines.py``, e.g.
+    ``configs/ga2clip_b2n_k400_device_aug.py``) the CPU
     pipeline ships decoded uint8 clips (short side at most 256, sizes differ between videos) and the ``*Params``
     transforms' record of the random parameters in each data sample's metainfo (``device_aug``). Here, on the device
     the batch was moved to, every clip with a record is resized (frames smaller than the recipe's), cropped, resized to

@@ -14,16 +14,20 @@ name            layer-0 context                                        context t
 
 ``concat_mlp`` is the released GA2-CLIP coupling (weight columns ``0..w-1`` multiply the hard prompt).
 
-Each variant is an entry of the ``COUPLINGS`` registry (:mod:`ga2clip_mmaction.registry`) under its class name and
-its short name, so ``cls_head.coupling`` takes ``'concat_mlp'`` or ``dict(type='ConcatMLPCoupling', dropout=0.1)``;
-a new variant is a :class:`Coupling` subclass registered there.
+Each variant is registered in MMAction2's ``MODELS`` under its class name; ``cls_head.coupling`` takes the short
+name of the table (:data:`SHORT_NAMES`), a class name, or a config such as
+``dict(type='ConcatMLPCoupling', dropout=0.1)``. A new variant is a :class:`Coupling` subclass registered with
+``@MODELS.register_module()``.
 """
 from typing import Dict, Union
 
 import torch
+from mmaction.registry import MODELS
 from torch import nn
 
-from ...registry import COUPLINGS
+#: Short names of the variants (``cls_head.coupling='concat_mlp'``) -> their registered class names.
+SHORT_NAMES = {'concat_mlp': 'ConcatMLPCoupling', 'add': 'AddCoupling', 'seq_concat': 'SeqConcatCoupling',
+               'none': 'NoCoupling'}
 
 
 class Coupling(nn.Module):
@@ -45,7 +49,7 @@ class Coupling(nn.Module):
         raise NotImplementedError
 
 
-@COUPLINGS.register_module(name=['ConcatMLPCoupling', 'concat_mlp'])
+@MODELS.register_module()
 class ConcatMLPCoupling(Coupling):
     """Released coupling: feature-axis concat -> Linear(2w, w) -> ReLU -> Dropout.
 
@@ -63,7 +67,7 @@ class ConcatMLPCoupling(Coupling):
         return self.mlp(torch.cat([hard.to(soft.dtype), soft], dim=-1))
 
 
-@COUPLINGS.register_module(name=['AddCoupling', 'add'])
+@MODELS.register_module()
 class AddCoupling(Coupling):
     """Additive coupling ``H + S`` (no extra parameters)."""
 
@@ -75,7 +79,7 @@ class AddCoupling(Coupling):
         return hard.to(soft.dtype) + soft
 
 
-@COUPLINGS.register_module(name=['SeqConcatCoupling', 'seq_concat'])
+@MODELS.register_module()
 class SeqConcatCoupling(Coupling):
     """Sequence concatenation ``[H; S]``: 2n context tokens, deep prompts replace the soft half."""
 
@@ -95,7 +99,7 @@ class SeqConcatCoupling(Coupling):
         return torch.cat([hard.to(soft.dtype), soft], dim=0)
 
 
-@COUPLINGS.register_module(name=['NoCoupling', 'none'])
+@MODELS.register_module()
 class NoCoupling(Coupling):
     """No hard prompt: the context is the soft prompt (IVLP)."""
 
@@ -110,11 +114,11 @@ class NoCoupling(Coupling):
 
 
 def build_coupling(cfg: Union[str, Dict], width: int, dropout: float = 0.5) -> Coupling:
-    """Build a coupling variant from the ``COUPLINGS`` registry.
+    """Build a coupling variant from ``MODELS``.
 
     Args:
-        cfg (str | dict): A registered name (``'concat_mlp'``, ``'ConcatMLPCoupling'``, ...) or a config dict
-            with ``type``.
+        cfg (str | dict): A short name (``'concat_mlp'``, ...), a registered class name (``'ConcatMLPCoupling'``)
+            or a config dict with ``type``.
         width (int): Text width.
         dropout (float): Dropout of ``concat_mlp`` unless the config sets it. Defaults to 0.5.
 
@@ -122,13 +126,16 @@ def build_coupling(cfg: Union[str, Dict], width: int, dropout: float = 0.5) -> C
         Coupling: The module.
 
     Raises:
-        KeyError: Unknown name (the message lists the registered ones).
+        KeyError: Unknown name (the message lists the short names).
         TypeError: The registered type is not a :class:`Coupling`.
     """
-    try:
-        module = COUPLINGS.build(cfg, default_args=dict(width=width, dropout=dropout))
-    except KeyError as err:
-        raise KeyError(f'cls_head.coupling: {err.args[0]}') from None
+    cfg = dict(type=cfg) if isinstance(cfg, str) else dict(cfg)
+    if isinstance(cfg.get('type'), str):
+        cfg['type'] = SHORT_NAMES.get(cfg['type'], cfg['type'])
+        if MODELS.get(cfg['type']) is None:
+            raise KeyError(f'cls_head.coupling: unknown coupling {cfg["type"]!r}; choose from '
+                           f'{sorted(SHORT_NAMES)} or a Coupling registered in MODELS')
+    module = MODELS.build(cfg, default_args=dict(width=width, dropout=dropout))
     if not isinstance(module, Coupling):
         raise TypeError(f'cls_head.coupling: {type(module).__name__} is not a Coupling')
     return module

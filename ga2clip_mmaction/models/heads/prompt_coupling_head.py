@@ -1,10 +1,12 @@
-"""Prompt-coupling text head: class names -> coupled prompts -> CLIP text features -> cosine logits."""
+"""Prompt-coupling text head: class names -> coupled prompts -> CLIP text features -> cosine logits -> losses."""
 from typing import Dict, List, Optional, Sequence, Tuple, Union
 
 import torch
 import torch.nn.functional as F
 from mmaction.models.heads import BaseHead
 from mmaction.registry import MODELS
+from mmaction.utils import SampleList
+from open_clip.model import CLIP
 
 from ...utils.io import resolve_class_names
 from ...utils.tensor_cache import TensorCache
@@ -24,6 +26,12 @@ class PromptCouplingHead(BaseHead):
     ``1 .. language_depth-1``, by that block's prompts. Class features are the EOT token projected; logits are
     ``exp(logit_scale) * cos(video, class)``. CLIP's text weights (``self.text``) are frozen.
 
+    The head owns the training step's text side and every loss (MMAction2's contract: the recognizer calls
+    ``cls_head.loss(feats, data_samples, **loss_kwargs)`` and ``cls_head.predict(feats, data_samples,
+    **predict_kwargs)``): the class features, the cosine, the logit scale, ``loss_cls``, the anchor term
+    (``anchor_loss``, built like ``loss_cls``) and ViLT-CLIP's consistency term (``consistency_loss``). Stock
+    recognizers (``Recognizer3D``...) use the same :meth:`loss` and :meth:`predict`.
+
     In evaluation (grad disabled) the class features are cached (in float32) and recomputed only when the class
     names, any prompt parameter/buffer, a trainable text weight or the autocast state changes (the rule of
     :mod:`~ga2clip_mmaction.utils.tensor_cache`); the caches are also dropped explicitly on ``load_state_dict``,
@@ -34,7 +42,9 @@ class PromptCouplingHead(BaseHead):
 
     Args:
         classnames (str | Sequence[str]): Class names, or a class-name file (``id,name`` csv or one per line).
-        clip (dict): ``dict(arch=..., weights=...)`` for :func:`~ga2clip_mmaction.models.clip_weights.build_clip`.
+        clip (dict | CLIP): ``dict(arch=..., weights=...)`` for
+            :func:`~ga2clip_mmaction.models.clip_weights.build_clip`, or a CLIP model already built (the recognizer
+            builds one CLIP for backbone and head and hands it to both); only its text tower is kept.
         language_ctx (int): Context tokens per layer. Defaults to 16.
         language_depth (int): Blocks ``0 .. language_depth-1`` get prompts. Defaults to 9.
         coupling (str): ``'concat_mlp'`` (released), ``'add'``, ``'seq_concat'`` or ``'none'`` (IVLP).
@@ -49,6 +59,11 @@ class PromptCouplingHead(BaseHead):
             unsharded, see :mod:`.text_sharding`); no effect in one process or without gradients.
             Defaults to True.
         loss_cls (dict): Classification loss. Defaults to ``dict(type='CrossEntropyLoss')``.
+        anchor_loss (dict, optional): :class:`~ga2clip_mmaction.models.losses.AnchorLoss` config; needs anchor
+            clips in training batches (``anchor_feats`` in :meth:`loss`: ``AnchorSetDataset`` +
+            ``AnchorBatchSampler``). Defaults to None (no anchor term, anchors off).
+        consistency_loss (dict, optional): :class:`~ga2clip_mmaction.models.losses.HandcraftedConsistencyLoss`
+            config (ViLT-CLIP), logged as ``loss_consistency``. Defaults to None.
         topk (tuple[int]): Top-k accuracies logged in training. Defaults to ``(1, 5)``.
         init_cfg (dict, optional): MMEngine init config. Defaults to None.
 
@@ -59,7 +74,7 @@ class PromptCouplingHead(BaseHead):
 
     def __init__(self,
                  classnames: Union[str, Sequence[str]],
-                 clip: Dict,
+                 clip: Union[Dict, CLIP],
                  language_ctx: int = 16,
                  language_depth: int = 9,
                  coupling: str = 'concat_mlp',
@@ -70,11 +85,14 @@ class PromptCouplingHead(BaseHead):
                  emulate_fp16_prompt_grads: bool = False,
                  shard_text_across_ranks: bool = True,
                  loss_cls: Dict = dict(type='CrossEntropyLoss'),
+                 anchor_loss: Optional[Dict] = None,
+                 consistency_loss: Optional[Dict] = None,
                  topk: Tuple[int, ...] = (1, 5),
                  init_cfg: Optional[Dict] = None) -> None:
         names = resolve_class_names(classnames, key='cls_head.classnames')
-        arch = clip.get('arch')
-        text = CLIPTextTower(build_clip(**clip), tokenizer=arch if isinstance(arch, str) else None)
+        model = clip if isinstance(clip, CLIP) else build_clip(**clip)
+        arch = getattr(clip, 'get', dict().get)('arch')
+        text = CLIPTextTower(model, tokenizer=arch if isinstance(arch, str) else None)
         num_layers = len(text.transformer.resblocks)
         if language_depth > num_layers:
             raise ValueError(f'cls_head.language_depth={language_depth} exceeds the {num_layers} '
@@ -94,6 +112,10 @@ class PromptCouplingHead(BaseHead):
         self._frozen_cache = TensorCache(max_entries=4)  # frozen features: anchor and hand-crafted prompts
         self._token_cache = TensorCache()  # tokens of encode_prompted's names
         self.set_class_names(names)
+        self.anchor_loss = MODELS.build(anchor_loss) if anchor_loss is not None else None
+        if self.anchor_loss is not None:
+            self.anchor_loss.check_broadcast(self.num_classes)
+        self.consistency_loss = MODELS.build(consistency_loss) if consistency_loss is not None else None
         self.register_load_state_dict_post_hook(lambda module, incompatible: module.invalidate_cache())
 
     def init_weights(self) -> None:
@@ -234,19 +256,119 @@ class PromptCouplingHead(BaseHead):
         """``exp(logit_scale)`` of the CLIP model (frozen)."""
         return self.text.logit_scale.float().exp()
 
-    def loss(self, feats: torch.Tensor, data_samples, **kwargs) -> Dict[str, torch.Tensor]:
-        """Training loss of stock MMAction2 recognizers (``Recognizer3D``...): scaled cosine logits with the
-        class features sharded across ranks (see :meth:`class_features`), then ``loss_by_feat``.
+    @property
+    def needs_frozen_anchor_feats(self) -> bool:
+        """Whether :meth:`loss` needs ``frozen_anchor_feats`` (anchor embeddings of the prompt-free image tower,
+        ``anchor_loss.mode='kl'``); the recognizer reads it once, at build."""
+        return self.anchor_loss is not None and self.anchor_loss.needs_frozen_video
+
+    def loss(self,
+             feats: torch.Tensor,
+             data_samples: SampleList,
+             anchor_feats: Optional[torch.Tensor] = None,
+             frozen_anchor_feats: Optional[torch.Tensor] = None,
+             **kwargs) -> Dict[str, torch.Tensor]:
+        """The training losses: ``loss_cls`` on the scaled cosine logits, the anchor term, the consistency term.
+
+        The one training loss path, for :class:`GA2CLIPRecognizer` and stock MMAction2 recognizers alike. The
+        class features are encoded here, sharded across ranks in a distributed step (the one place where text
+        sharding's collective runs, see :meth:`class_features`).
 
         Args:
-            feats (Tensor): Video embeddings ``[N, D]``.
-            data_samples (list[ActionDataSample]): The batch's samples.
+            feats (Tensor): ``[B, D]`` video embeddings of the main clips.
+            data_samples (list[ActionDataSample]): Their samples (``gt_label``).
+            anchor_feats (Tensor, optional): ``[A, D]`` embeddings of the anchor clips (tuned model); required
+                when ``anchor_loss`` is set. Defaults to None.
+            frozen_anchor_feats (Tensor, optional): ``[A, D]`` embeddings of the anchor clips by the prompt-free
+                image tower (``anchor_loss.mode='kl'``). Defaults to None.
+            **kwargs: Other keys of the recognizer's ``loss_kwargs`` (e.g. MMAction2's ``loss_aux``), unused.
 
         Returns:
-            dict[str, Tensor]: ``loss_cls`` and the top-k accuracies.
+            dict[str, Tensor]: ``loss_anchor`` (kl/negative), ``loss_cls``, top-k accuracies, ``loss_consistency``.
+
+        Raises:
+            ValueError: Anchor clips without an anchor term, or an anchor term without anchor clips.
         """
-        logits = self.logit_scale * self.cosine(feats, self.class_features(shard=True))
-        return self.loss_by_feat(logits, data_samples)
+        if self.anchor_loss is not None and anchor_feats is None:
+            raise ValueError('cls_head.anchor_loss is set but the batch has no anchor clips: wrap the train dataset '
+                             'in AnchorSetDataset and use batch_sampler=AnchorBatchSampler (anchors on), or set '
+                             'cls_head.anchor_loss=None (anchors off)')
+        if self.anchor_loss is None and anchor_feats is not None:
+            raise ValueError('the batch has anchor clips but cls_head.anchor_loss is None (no anchor term uses '
+                             'them): set cls_head.anchor_loss, or train without AnchorSetDataset/AnchorBatchSampler')
+        text_feats = self.class_features(shard=True)
+        cos = self.cosine(feats, text_feats)
+        losses: Dict[str, torch.Tensor] = {}
+        if self.anchor_loss is not None:
+            losses, cos = self._anchor_term(anchor_feats, frozen_anchor_feats, text_feats, cos)
+        losses.update(self.loss_by_feat(self.logit_scale * cos, data_samples))
+        if self.consistency_loss is not None:
+            losses['loss_consistency'] = self.consistency_loss(text_feats, self.handcrafted_features())
+        return losses
+
+    def _anchor_term(self, anchors: torch.Tensor, frozen_anchors: Optional[torch.Tensor],
+                     text_feats: torch.Tensor,
+                     cos: torch.Tensor) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
+        """Apply the anchor term: ``official`` biases the cosine logits, ``kl``/``negative`` return
+        ``loss_anchor``.
+
+        Args:
+            anchors (Tensor): ``[A, D]`` anchor embeddings (tuned model).
+            frozen_anchors (Tensor, optional): ``[A, D]`` anchor embeddings of the prompt-free tower (``kl``).
+            text_feats (Tensor): ``[C, D]`` class features.
+            cos (Tensor): ``[B, C]`` float32 cosine logits of the main clips.
+
+        Returns:
+            tuple: ``losses`` and the (official: biased) cosine logits.
+        """
+        loss = self.anchor_loss
+        anchor_text = self.frozen_text_features(loss.prompts)
+        if loss.mode == 'official':
+            return {}, cos + loss.logit_bias(anchors, anchor_text)
+        if loss.needs_frozen_video and frozen_anchors is None:
+            raise ValueError(f'anchor_loss.mode="{loss.mode}" needs frozen_anchor_feats (the recognizer gives '
+                             'them when its backbone can run without prompts)')
+        tuned = self.encode_prompted(loss.anchor_names) if loss.needs_tuned_text else None
+        return loss(anchors, anchor_text, self.logit_scale, class_features=text_feats,
+                    tuned_anchor_text=tuned, frozen_anchor_emb=frozen_anchors), cos
+
+    def handcrafted_features(self) -> torch.Tensor:
+        """Frozen CLIP text features ``[C, D]`` (float32, autocast off) of ``consistency_loss``'s hand-crafted
+        prompts of the current classes (cached by :meth:`frozen_text_features`)."""
+        with autocast_off(self.class_tokens.device.type):
+            return self.frozen_text_features(self.consistency_loss.prompts(self.classnames))
+
+    def predict(self,
+                feats: torch.Tensor,
+                data_samples: SampleList,
+                num_views: Optional[int] = None,
+                view_average: str = 'feature',
+                **kwargs) -> SampleList:
+        """Fill ``pred_score`` (class probabilities) and ``pred_label`` of each sample.
+
+        Args:
+            feats (Tensor): ``[B * V, D]`` per-view video embeddings (views of a sample adjacent).
+            data_samples (list[ActionDataSample]): The ``B`` samples.
+            num_views (int, optional): ``V``; ``len(feats) // B`` when omitted (stock recognizers).
+            view_average (str): ``'feature'`` (mean embedding, released), ``'score'`` (mean logits) or ``'prob'``
+                (mean softmax); the recognizer's ``view_average``. Defaults to ``'feature'``.
+            **kwargs: Other keys of the recognizer's ``predict_kwargs`` (e.g. MMAction2's ``fcn_test``), unused.
+
+        Returns:
+            list[ActionDataSample]: The samples with predictions.
+        """
+        v = num_views or max(feats.shape[0] // max(len(data_samples), 1), 1)
+        emb = feats.reshape(-1, v, feats.shape[-1])
+        if view_average == 'feature':
+            probs = F.softmax(self(emb.mean(dim=1)), dim=-1)
+        else:
+            logits = self(emb.flatten(0, 1)).view(emb.shape[0], v, -1)
+            probs = F.softmax(logits, dim=-1).mean(dim=1) if view_average == 'prob' else \
+                F.softmax(logits.mean(dim=1), dim=-1)
+        for sample, score in zip(data_samples, probs):
+            sample.set_pred_score(score)
+            sample.set_pred_label(score.argmax(dim=-1, keepdim=True))
+        return data_samples
 
     def forward(self, x: torch.Tensor, **kwargs) -> torch.Tensor:
         """Scaled cosine logits.

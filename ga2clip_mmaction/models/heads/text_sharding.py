@@ -18,7 +18,7 @@ under a forked RNG seeded with the step's rank-independent seed ``(seed, iterati
 broadcast and no host sync; the rank's own generator is left as it was.
 
 Sharding is explicit: only the training loss path asks for it (``PromptCouplingHead.class_features(shard=True)``
-from the recognizer's ``loss``). A gradient-enabled call anywhere else (a hook, Grad-CAM, a FLOP counter on one
+from the head's own ``loss``). A gradient-enabled call anywhere else (a hook, Grad-CAM, a FLOP counter on one
 rank) encodes every class locally and runs no collective.
 """
 import contextlib

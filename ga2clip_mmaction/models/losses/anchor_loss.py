@@ -11,10 +11,11 @@
 * ``negative``: anchor clips must score the negative prompt(s) above every training class:
   ``-log sum_j softmax([s cos(v_a, t_c)]_c ++ [s cos(v_a, a_j)]_j)_j`` with the frozen features ``a_j``.
 
-The loss takes tensors only: the recognizer encodes the anchor prompts (frozen-CLIP features, cached by the head's
-:meth:`~ga2clip_mmaction.models.heads.PromptCouplingHead.frozen_text_features`) and the anchor clips. With
-``official`` mode and one anchor name the term is inert; by default (``skip_inert=True``) the recognizer leaves it
-out and no anchor clip is decoded or forwarded (``skip_inert=False`` computes it as released, bit for bit).
+The loss takes tensors only and is built by the head (``cls_head.anchor_loss``), which hands it the anchor
+embeddings (from the recognizer's ``extract_feat``) and the frozen-CLIP features of the anchor prompts (cached by
+:meth:`~ga2clip_mmaction.models.heads.PromptCouplingHead.frozen_text_features`). With ``official`` mode and one
+anchor name the term is inert: it is refused at build (anchors off does the same training without decoding anchor
+clips) unless ``allow_inert=True``, which computes it as released, bit for bit.
 """
 import warnings
 from typing import Dict, List, Optional, Sequence, Union
@@ -43,8 +44,9 @@ class AnchorLoss(nn.Module):
         template (str): Frozen-CLIP prompt template. Defaults to ``'a video of a person {}.'``.
         underscore_to_space (bool): Replace ``_`` in names inside the template (the released code does not).
             Defaults to False.
-        skip_inert (bool): Leave the inert term (``official``, one name) out: no anchor clips are decoded or
-            forwarded. ``False`` computes it as the released code does. Defaults to True.
+        allow_inert (bool): Compute the inert term (``official``, one name) as the released code does; without
+            it such a term is refused at build (turn anchors off instead: ``cls_head.anchor_loss=None`` and no
+            anchor clips, the same training). Defaults to False.
     """
 
     def __init__(self,
@@ -53,15 +55,20 @@ class AnchorLoss(nn.Module):
                  anchor_names: Union[str, Sequence[str]] = ('else', ),
                  template: str = 'a video of a person {}.',
                  underscore_to_space: bool = False,
-                 skip_inert: bool = True) -> None:
+                 allow_inert: bool = False,
+                 skip_inert: Optional[bool] = None) -> None:
         super().__init__()
+        if skip_inert is not None:
+            raise ValueError('anchor_loss.skip_inert is gone: an inert anchor term is refused unless '
+                             'anchor_loss.allow_inert=True (the released computation); for anchors off set '
+                             'cls_head.anchor_loss=None and train without anchor clips')
         if mode not in MODES:
             raise ValueError(f'anchor_loss.mode must be one of {MODES}, got {mode!r}')
         if '{}' not in template:
             raise ValueError(f'anchor_loss.template must contain "{{}}", got {template!r}')
         self.mode = mode
         self.loss_weight = float(loss_weight)
-        self.skip_inert = bool(skip_inert)
+        self.allow_inert = bool(allow_inert)
         self.anchor_names: List[str] = resolve_class_names(anchor_names)
         self.prompts = [
             template.format(n.replace('_', ' ') if underscore_to_space else n) for n in self.anchor_names
@@ -69,7 +76,13 @@ class AnchorLoss(nn.Module):
         if mode == 'kl' and len(self.anchor_names) < 2:
             raise ValueError('anchor_loss.mode="kl" needs at least 2 anchor names (a distribution over '
                              f'them), got {self.anchor_names}')
-        if mode == 'official' and len(self.anchor_names) == 1:
+        if self.is_inert and not self.allow_inert:
+            raise ValueError(f'anchor_loss: mode="official" with one anchor name ({self.anchor_names[0]!r}) adds the '
+                             'same constant to every logit of a row and has zero gradient, so anchor clips would be '
+                             'decoded and forwarded for nothing. Turn anchors off (cls_head.anchor_loss=None, no '
+                             'anchor clips: the same training), use C anchor names or mode "kl"/"negative", or set '
+                             'anchor_loss.allow_inert=True to compute it as released')
+        if self.is_inert:
             warnings.warn('AnchorLoss(mode="official") with a single anchor name adds the same constant to '
                           'every logit of a row; cross-entropy is invariant to it, so the anchor term has '
                           'no effect (as in the released code). Use C anchor names, or mode "kl"/"negative".')
@@ -78,11 +91,6 @@ class AnchorLoss(nn.Module):
     def is_inert(self) -> bool:
         """Whether the term provably changes nothing (``official`` mode with one anchor name)."""
         return self.mode == 'official' and len(self.anchor_names) == 1
-
-    @property
-    def skipped(self) -> bool:
-        """Whether the recognizer leaves the term out (inert and ``skip_inert``): no anchor clip is needed."""
-        return self.is_inert and self.skip_inert
 
     @property
     def needs_frozen_video(self) -> bool:

@@ -3,13 +3,11 @@ import torch
 from mmaction.registry import MODELS
 from torch import nn
 
-from ...registry import TEMPORAL_POOLINGS
 
-
-@TEMPORAL_POOLINGS.register_module(name='mean')
 @MODELS.register_module()
 class MeanTemporalPooling(nn.Module):
-    """Average frame embeddings over time.
+    """Average frame embeddings over time: the recognizer's neck in the released setting
+    (``neck=dict(type='MeanTemporalPooling')``).
 
     Shapes:
         - Input: ``[N, T, D]``.

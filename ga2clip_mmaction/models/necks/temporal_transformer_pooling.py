@@ -4,18 +4,17 @@ from mmaction.registry import MODELS
 from mmengine.model import BaseModule
 from torch import nn
 
-from ...registry import TEMPORAL_POOLINGS
 
-
-@TEMPORAL_POOLINGS.register_module(name='transformer')
 @MODELS.register_module()
 class TemporalTransformerPooling(BaseModule):
     """Frame embeddings + learnable time embedding -> transformer encoder -> residual -> mean over time.
 
-    A residual path keeps the input frames; the transformer's output is added to them before the mean.
+    A residual path keeps the input frames; the transformer's output is added to them before the mean. Used as
+    the recognizer's neck: ``neck=dict(type='TemporalTransformerPooling', embed_dim=512, num_layers=6)``.
 
     Args:
-        embed_dim (int): Embedding width D.
+        embed_dim (int): Embedding width D (the backbone's output width, ``embed_dim`` of
+            :class:`PromptedCLIPVision`).
         num_layers (int): Encoder layers. Defaults to 6.
         num_heads (int): Attention heads (``embed_dim // 64`` when None). Defaults to None.
         max_frames (int): Size of the time embedding table. Defaults to 64.

@@ -1,44 +1,108 @@
-"""GA2-CLIP recognizer: backbone -> temporal pooling -> prompt-coupling head (+ anchor loss)."""
+"""GA2-CLIP recognizer: backbone -> neck (temporal pooling) -> prompt-coupling head (which owns the losses)."""
 import contextlib
-from typing import Dict, List, Optional, Sequence, Tuple, Union
+from typing import Dict, List, Optional, Sequence, Tuple
 
 import torch
-import torch.nn.functional as F
 from mmaction.models.recognizers import BaseRecognizer
 from mmaction.registry import MODELS
 from mmaction.utils import SampleList
+from torch import nn
 
 from ...registry import FREEZE_POLICIES
-from ..clip_weights import shared_clip_builds
+from ..clip_weights import build_clip
 from . import freeze_policies  # noqa: F401  (registers the policies)
-from .pooling_builder import build_temporal_pooling
 
 #: ``test_cfg.precision`` values and their autocast dtypes.
 TEST_PRECISIONS = {'fp32': None, 'bf16': torch.bfloat16, 'fp16': torch.float16}
 
 VIEW_AVERAGES = ('feature', 'score', 'prob')
 
+#: Recognizer arguments that moved, and where to (refused with this message).
+MOVED_ARGS = {
+    'anchor_loss': 'model.cls_head.anchor_loss (the head owns every loss; anchors on also needs AnchorSetDataset '
+                   'and AnchorBatchSampler, anchors off neither)',
+    'temporal_pooling': "model.neck (temporal pooling is the neck: neck=dict(type='MeanTemporalPooling') or "
+                        "dict(type='TemporalTransformerPooling', embed_dim=...))",
+    'consistency_loss': 'model.cls_head.consistency_loss (the head owns every loss)',
+}
+
+
+def build_shared_clip(backbone: Dict, cls_head: Dict) -> Tuple[Dict, Dict]:
+    """Build CLIP once when backbone and head name the same ``clip`` config, and hand the model to both.
+
+    Args:
+        backbone (dict): Backbone config.
+        cls_head (dict): Head config.
+
+    Returns:
+        tuple[dict, dict]: The configs, with ``clip`` replaced by the built model where they shared one (each part
+        keeps only its own tower); unchanged otherwise.
+    """
+    clip_cfg = backbone.get('clip')
+    if isinstance(clip_cfg, dict) and clip_cfg == cls_head.get('clip'):
+        model = build_clip(**clip_cfg)
+        return {**backbone, 'clip': model}, {**cls_head, 'clip': model}
+    return backbone, cls_head
+
+
+def old_key_renames(keys: Sequence[str], prefix: str, neck: nn.Module) -> Dict[str, str]:
+    """Renames of state-dict keys saved before temporal pooling became the neck.
+
+    The old layout had the pooling at ``temporal_pooling.*`` and an optional projection at ``neck.*``; the new neck
+    is the pooling (``neck.*``) or the list ``[pooling, projection]`` (``neck.0.*``, ``neck.1.*``).
+
+    Args:
+        keys (Sequence[str]): The state dict's keys.
+        prefix (str): The recognizer's prefix in it.
+        neck (nn.Module): This model's neck.
+
+    Returns:
+        dict[str, str]: old key -> new key (empty for a current state dict).
+
+    Raises:
+        KeyError: An old state dict that this model's neck cannot hold.
+    """
+    pool, proj = prefix + 'temporal_pooling.', prefix + 'neck.'
+    pairs = isinstance(neck, nn.Sequential) and len(neck) == 2
+    renames = {k: (proj + '0.' if pairs else proj) + k[len(pool):] for k in keys if k.startswith(pool)}
+    old_proj = [k for k in keys if k.startswith(proj) and isinstance(neck, nn.Sequential)
+                and not k[len(proj):].split('.')[0].isdigit()]
+    if old_proj and not pairs:
+        raise KeyError(f'checkpoint keys {old_proj[:2]} come from a recognizer with a projection neck, saved '
+                       'before temporal pooling became the neck: build the model with '
+                       "neck=[dict(type='MeanTemporalPooling'), <the projection>] to load it")
+    renames.update({k: proj + '1.' + k[len(proj):] for k in old_proj})
+    if renames and not pairs and isinstance(neck, nn.Sequential):
+        raise KeyError(f'checkpoint keys {sorted(renames)[:2]} (saved before temporal pooling became the neck) '
+                       'do not fit this model\'s neck list')
+    return renames
+
 
 @MODELS.register_module()
 class GA2CLIPRecognizer(BaseRecognizer):
-    """Video recognizer of GA2-CLIP.
+    """Video recognizer of GA2-CLIP: MMAction2's recognizer contract, one direction.
+
+    ``loss`` = ``feats, loss_kwargs = extract_feat(...)`` then ``cls_head.loss(feats, data_samples,
+    **loss_kwargs)``; ``predict`` = ``extract_feat(..., test_mode=True)`` then ``cls_head.predict``. The recognizer
+    computes visual features only (main clips, anchor clips); the head owns the text side, the cosine, the logit
+    scale and every loss.
 
     The backbone may be any MMAction2 backbone: frame-wise ones return ``[N, T, D]`` (e.g.
-    :class:`PromptedCLIPVision`), clip-wise ones ``[N, D, t, h, w]`` (averaged over space). The temporal pooling
-    turns ``[N, T, D]`` into ``[N, D]``; an optional ``neck`` maps that to the head's embedding space.
+    :class:`PromptedCLIPVision`), clip-wise ones ``[N, D, t, h, w]`` (averaged over space) or ``[N, D]`` (one time
+    step). The ``neck`` pools time, ``[N, T, D] -> [N, D]`` (a list of necks runs in order, e.g. pooling then
+    :class:`EmbeddingProjection` for a non-CLIP backbone). When backbone and head name the same ``clip`` config,
+    CLIP is built once here and handed to both.
 
     Args:
         backbone (dict): Backbone config.
         cls_head (dict): Head config (:class:`PromptCouplingHead`).
-        temporal_pooling (str | dict): ``'mean'`` (released), ``'transformer'`` or a MODELS config
-            (``embed_dim`` is filled from the backbone when it has ``embed_dim``). Defaults to ``'mean'``.
-        anchor_loss (dict, optional): :class:`AnchorLoss` config; needs anchor clips in training batches
-            (``AnchorSetDataset`` + ``AnchorBatchSampler``). Defaults to None.
+        neck (dict | list[dict]): Temporal pooling (and projection). Defaults to
+            ``dict(type='MeanTemporalPooling')`` (released).
         freeze (str): Trainable parts: ``'prompts'`` (prompts + coupling, default), ``'prompts+vision'``,
             ``'prompts+text'``, ``'all'``. CLIP's logit scale always stays frozen.
-        view_average (str): How the V test views of a sample are merged: ``'feature'`` (mean embedding,
-            released), ``'score'`` (mean logits) or ``'prob'`` (mean softmax). Defaults to ``'feature'``.
-        neck (dict, optional): Module applied to the pooled video embedding. Defaults to None.
+        view_average (str): How the V test views of a sample are merged (passed to ``cls_head.predict``):
+            ``'feature'`` (mean embedding, released), ``'score'`` (mean logits) or ``'prob'`` (mean softmax).
+            Defaults to ``'feature'``.
         train_cfg (dict, optional): Unused, for MMAction2 compatibility.
         test_cfg (dict, optional): ``max_testing_views`` (views per backbone pass at test time, MMAction2's
             key; default all at once) and ``precision`` (``'fp32'`` default, ``'bf16'`` or ``'fp16'``: the
@@ -49,22 +113,27 @@ class GA2CLIPRecognizer(BaseRecognizer):
         - ``inputs``: ``[B, V, C, T, H, W]`` (``format_shape='NCTHW'``); ``anchor_inputs``: ``[A, V, C, T, H, W]``.
         - ``predict`` sets ``pred_score`` ``[C]`` (probabilities over the head's current class list).
 
-    Extension points (what :class:`~ga2clip_mmaction.models.recognizers.ViLTCLIPRecognizer` overrides):
-    :meth:`prompt_offsets` (offsets added to the backbone's vision prompts, once per forward) and
-    :meth:`extra_losses` (terms on the step's class text features, added after ``loss_cls``).
+    Extension point (what :class:`~ga2clip_mmaction.models.recognizers.ViLTCLIPRecognizer` overrides):
+    :meth:`prompt_offsets` (offsets added to the backbone's vision prompts, once per forward).
+
+    State dicts saved before temporal pooling became the neck (``temporal_pooling.*``, a projection at ``neck.*``)
+    are renamed when loaded.
     """
 
     def __init__(self,
                  backbone: Dict,
                  cls_head: Dict,
-                 temporal_pooling: Union[str, Dict] = 'mean',
-                 anchor_loss: Optional[Dict] = None,
+                 neck: Optional[Dict] = dict(type='MeanTemporalPooling'),
                  freeze: str = 'prompts',
                  view_average: str = 'feature',
-                 neck: Optional[Dict] = None,
                  train_cfg: Optional[Dict] = None,
                  test_cfg: Optional[Dict] = None,
-                 data_preprocessor: Optional[Dict] = None) -> None:
+                 data_preprocessor: Optional[Dict] = None,
+                 **kwargs) -> None:
+        for key in kwargs:
+            if key in MOVED_ARGS:
+                raise TypeError(f'model.{key} is no longer a recognizer argument: use {MOVED_ARGS[key]}')
+            raise TypeError(f'{type(self).__name__}: unexpected argument model.{key}')
         if FREEZE_POLICIES.get(freeze) is None:
             raise ValueError(f'model.freeze must be one of {sorted(FREEZE_POLICIES.module_dict)}, '
                              f'got {freeze!r}')
@@ -79,30 +148,23 @@ class GA2CLIPRecognizer(BaseRecognizer):
         views = test_cfg.get('max_testing_views')
         if views is not None and (not isinstance(views, int) or views < 1):
             raise ValueError(f'model.test_cfg.max_testing_views must be a positive int, got {views!r}')
-        with shared_clip_builds():  # backbone and head take their towers from one CLIP build
-            super().__init__(backbone=backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
-                             test_cfg=test_cfg, data_preprocessor=data_preprocessor)
-        self.temporal_pooling = build_temporal_pooling(temporal_pooling, self.backbone)
-        self.anchor_loss = MODELS.build(anchor_loss) if anchor_loss is not None else None
-        if self.anchor_loss is not None:
-            self.anchor_loss.check_broadcast(self.cls_head.num_classes)
-            if self.anchor_loss.needs_frozen_video and \
-                    not getattr(self.backbone, 'supports_prompt_free', False):
-                raise TypeError(f'anchor_loss.mode="{self.anchor_loss.mode}" needs a backbone that can run '
-                                f'without prompts (forward(x, prompts=False)); '
-                                f'{type(self.backbone).__name__} cannot')
+        backbone, cls_head = build_shared_clip(dict(backbone), dict(cls_head))
+        super().__init__(backbone=backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
+                         test_cfg=test_cfg, data_preprocessor=data_preprocessor)
+        self.frozen_anchor_feats = bool(getattr(self.cls_head, 'needs_frozen_anchor_feats', False))
+        if self.frozen_anchor_feats and not getattr(self.backbone, 'supports_prompt_free', False):
+            mode = self.cls_head.anchor_loss.mode
+            raise TypeError(f'anchor_loss.mode="{mode}" needs a backbone that can run without prompts '
+                            f'(forward(x, prompts=False)); {type(self.backbone).__name__} cannot')
         self.freeze = freeze
         self.view_average = view_average
-        if view_average != 'feature':
-            self.cls_head.average_clips = view_average  # BaseHead.average_clip does 'score' / 'prob'
         self.apply_freeze_policy()
+        self._register_load_state_dict_pre_hook(self._rename_old_keys)
 
-    @property
-    def anchor_term_skipped(self) -> bool:
-        """Whether the anchor term is inert and left out (no anchor clips needed, see :class:`AnchorLoss`).
-
-        The run's one anchor decision: ``InertAnchorHook`` applies it to the batch sampler and logs it."""
-        return self.anchor_loss is not None and self.anchor_loss.skipped
+    def _rename_old_keys(self, state_dict: Dict, prefix: str, *args) -> None:
+        """Load-time renames of state dicts saved before temporal pooling became the neck."""
+        for old, new in old_key_renames(list(state_dict), prefix, self.neck).items():
+            state_dict[new] = state_dict.pop(old)
 
     def apply_freeze_policy(self) -> None:
         """Apply the ``FREEZE_POLICIES`` entry ``self.freeze`` to the CLIP towers; prompts and coupling stay
@@ -114,9 +176,10 @@ class GA2CLIPRecognizer(BaseRecognizer):
             text.logit_scale.requires_grad_(False)
 
     # ------------------------------------------------------------------ features
-    def _pool_frames(self, feats: torch.Tensor) -> torch.Tensor:
-        """Backbone output -> ``[N, D]``: frame-wise ``[N, T, D]``, clip-wise ``[N, D, t, h, w]`` or a clip
-        embedding ``[N, D]`` (e.g. TimeSformer's CLS token, taken as one time step)."""
+    @staticmethod
+    def _as_frames(feats: torch.Tensor) -> torch.Tensor:
+        """Backbone output -> ``[N, T, D]``: frame-wise ``[N, T, D]``, clip-wise ``[N, D, t, h, w]`` (averaged
+        over space) or a clip embedding ``[N, D]`` (e.g. TimeSformer's CLS token, one time step)."""
         if isinstance(feats, (tuple, list)):
             feats = feats[-1]
         if feats.dim() == 2:
@@ -126,7 +189,7 @@ class GA2CLIPRecognizer(BaseRecognizer):
         if feats.dim() != 3:
             raise ValueError(f'Backbone output must be [N, T, D], [N, D, t, h, w] or [N, D], '
                              f'got {tuple(feats.shape)}')
-        return self.temporal_pooling(feats)
+        return feats
 
     def embed(self, inputs: torch.Tensor, prompts: bool = True) -> torch.Tensor:
         """Video embeddings of every view.
@@ -156,32 +219,68 @@ class GA2CLIPRecognizer(BaseRecognizer):
 
     def _embed_chunk(self, x: torch.Tensor, prompts: bool,
                      offsets: Optional[List[torch.Tensor]] = None) -> torch.Tensor:
-        """Backbone -> temporal pooling -> neck of clips ``[N, C, T, H, W]``: ``[N, D]``."""
+        """Backbone -> neck (temporal pooling) of clips ``[N, C, T, H, W]``: ``[N, D]``."""
         if not prompts:
             feats = self.backbone(x, prompts=False)
         elif offsets is not None:
             feats = self.backbone(x, prompt_offsets=offsets)
         else:
             feats = self.backbone(x)
-        emb = self._pool_frames(feats)
-        if self.with_neck:
-            emb = self.neck(emb)
+        emb = self.neck(self._as_frames(feats)) if self.with_neck else None
+        if emb is None or emb.dim() != 2:
+            raise ValueError('model.neck must pool time, [N, T, D] -> [N, D] (e.g. '
+                             "neck=dict(type='MeanTemporalPooling'), or a list [pooling, projection]); got "
+                             f'{None if emb is None else tuple(emb.shape)}')
         return emb
 
-    def extract_feat(self, inputs: torch.Tensor, stage: str = 'neck', **kwargs) -> Tuple:
-        """Per-view video embeddings ``[B * V, D]`` and ``dict(num_views=V)`` (MMAction2 convention)."""
-        emb = self.embed(inputs)
-        return emb.flatten(0, 1), dict(num_views=emb.shape[1])
+    def extract_feat(self,
+                     inputs: torch.Tensor,
+                     stage: str = 'neck',
+                     data_samples: Optional[SampleList] = None,
+                     test_mode: bool = False,
+                     anchor_inputs: Optional[torch.Tensor] = None) -> Tuple[torch.Tensor, Dict]:
+        """Visual features and the keyword arguments of the head (MMAction2's convention).
 
-    # ------------------------------------------------------------------ train
+        Training: main and anchor clips go through the backbone in one pass (anchors appended, as released),
+        their views averaged; the anchors also through the prompt-free tower when the head needs them
+        (``cls_head.needs_frozen_anchor_feats``, read at build). Test: per-view embeddings under the autocast
+        of ``test_cfg.precision`` (float32 out).
+
+        Args:
+            inputs (Tensor): ``[B, V, C, T, H, W]`` main clips.
+            stage (str): Unused (the features are the neck's). Defaults to ``'neck'``.
+            data_samples (list[ActionDataSample], optional): Unused.
+            test_mode (bool): Test-time features. Defaults to False.
+            anchor_inputs (Tensor, optional): ``[A, V, C, T, H, W]`` anchor clips (training). Defaults to None.
+
+        Returns:
+            tuple: ``feats`` (training: ``[B, D]``; test: ``[B * V, D]``) and the head's kwargs (training:
+            ``anchor_feats`` / ``frozen_anchor_feats`` with anchor clips; test: ``num_views``, ``view_average``).
+        """
+        if test_mode:
+            dtype = TEST_PRECISIONS[self.test_cfg.get('precision', 'fp32')]
+            ctx = torch.autocast(inputs.device.type, dtype=dtype) if dtype is not None else \
+                contextlib.nullcontext()
+            with ctx:
+                emb = self.embed(inputs).float()
+            return emb.flatten(0, 1), dict(num_views=emb.shape[1], view_average=self.view_average)
+        b = inputs.shape[0]
+        x = torch.cat([inputs, anchor_inputs.to(inputs.dtype)]) if anchor_inputs is not None else inputs
+        emb = self.embed(x).mean(dim=1)
+        if anchor_inputs is None:
+            return emb, {}
+        kwargs = dict(anchor_feats=emb[b:])
+        if self.frozen_anchor_feats:
+            with torch.no_grad():
+                kwargs['frozen_anchor_feats'] = self.embed(anchor_inputs, prompts=False).mean(dim=1)
+        return emb[:b], kwargs
+
     def loss(self,
              inputs: torch.Tensor,
              data_samples: SampleList,
              anchor_inputs: Optional[torch.Tensor] = None,
              **kwargs) -> Dict[str, torch.Tensor]:
-        """Cross-entropy over the head's classes plus the anchor term.
-
-        Main and anchor clips go through the backbone in one pass (anchors appended, as released).
+        """The head's losses on this batch's features.
 
         Args:
             inputs (Tensor): ``[B, V, C, T, H, W]`` main clips.
@@ -189,77 +288,13 @@ class GA2CLIPRecognizer(BaseRecognizer):
             anchor_inputs (Tensor, optional): ``[A, V, C, T, H, W]`` anchor clips.
 
         Returns:
-            dict[str, Tensor]: ``loss_cls``, top-k accuracies, with anchors ``loss_anchor`` (kl/negative), then
-            the :meth:`extra_losses`.
+            dict[str, Tensor]: :meth:`PromptCouplingHead.loss`.
         """
-        head = self.cls_head
-        use_anchor = self.anchor_loss is not None and not self.anchor_term_skipped
-        if use_anchor and anchor_inputs is None:
-            raise ValueError('model.anchor_loss is set but the batch has no anchor clips: wrap the train '
-                             'dataset in AnchorSetDataset and use batch_sampler=AnchorBatchSampler')
-        b = inputs.shape[0]
-        x = torch.cat([inputs, anchor_inputs.to(inputs.dtype)]) if use_anchor else inputs
-        emb = self.embed(x).mean(dim=1)
-        main, anchors = emb[:b], emb[b:]
-        text_feats = head.class_features(shard=True)  # the one place where text sharding's collective runs
-        cos = head.cosine(main, text_feats)
-        losses: Dict[str, torch.Tensor] = {}
-        if use_anchor:
-            losses, cos = self._anchor_term(anchors, anchor_inputs, text_feats, cos)
-        losses.update(head.loss_by_feat(head.logit_scale * cos, data_samples))
-        losses.update(self.extra_losses(text_feats))
-        return losses
-
-    def extra_losses(self, text_feats: torch.Tensor) -> Dict[str, torch.Tensor]:
-        """Terms on the class text features of a training step, added after ``loss_cls`` (extension point).
-
-        Args:
-            text_feats (Tensor): ``[C, D]`` the class features the step's logits use (gradients flow).
-
-        Returns:
-            dict[str, Tensor]: None here.
-        """
-        return {}
-
-    def _anchor_term(self, anchors: torch.Tensor, anchor_inputs: torch.Tensor, text_feats: torch.Tensor,
-                     cos: torch.Tensor) -> Tuple[Dict[str, torch.Tensor], torch.Tensor]:
-        """Encode what the anchor loss needs and apply it.
-
-        Args:
-            anchors (Tensor): ``[A, D]`` anchor embeddings (tuned model).
-            anchor_inputs (Tensor): ``[A, V, C, T, H, W]`` anchor clips (for the frozen tower in ``kl``).
-            text_feats (Tensor): ``[C, D]`` class features.
-            cos (Tensor): ``[B, C]`` float32 cosine logits of the main clips.
-
-        Returns:
-            tuple: ``losses`` (``loss_anchor`` for kl/negative) and the (official: biased) cosine logits.
-        """
-        head, loss = self.cls_head, self.anchor_loss
-        anchor_text = head.frozen_text_features(loss.prompts)
-        if loss.mode == 'official':
-            return {}, cos + loss.logit_bias(anchors, anchor_text)
-        frozen = tuned = None
-        if loss.needs_frozen_video:
-            with torch.no_grad():
-                frozen = self.embed(anchor_inputs, prompts=False).mean(dim=1)
-        if loss.needs_tuned_text:
-            tuned = head.encode_prompted(loss.anchor_names)
-        return loss(anchors, anchor_text, head.logit_scale, class_features=text_feats,
-                    tuned_anchor_text=tuned, frozen_anchor_emb=frozen), cos
-
-    # ------------------------------------------------------------------ test
-    def merge_views(self, emb: torch.Tensor) -> torch.Tensor:
-        """Class probabilities ``[B, C]`` from per-view embeddings ``[B, V, D]`` (see ``view_average``)."""
-        head = self.cls_head
-        b, v, d = emb.shape
-        if self.view_average == 'feature':
-            return F.softmax(head(emb.mean(dim=1)), dim=-1)
-        # 'score' / 'prob': MMAction2's view averaging of the head (average_clips set in __init__)
-        scores = head.average_clip(head(emb.reshape(b * v, d)), num_segs=v)
-        return scores if self.view_average == 'prob' else F.softmax(scores, dim=-1)
+        feats, loss_kwargs = self.extract_feat(inputs, data_samples=data_samples, anchor_inputs=anchor_inputs)
+        return self.cls_head.loss(feats, data_samples, **loss_kwargs)
 
     def predict(self, inputs: torch.Tensor, data_samples: SampleList, **kwargs) -> SampleList:
-        """Fill ``pred_score`` (probabilities) and ``pred_label`` of each sample.
+        """Fill ``pred_score`` (probabilities) and ``pred_label`` of each sample (:meth:`PromptCouplingHead.predict`).
 
         Args:
             inputs (Tensor): ``[B, V, C, T, H, W]``.
@@ -268,18 +303,8 @@ class GA2CLIPRecognizer(BaseRecognizer):
         Returns:
             list[ActionDataSample]: The samples with predictions.
         """
-        probs = self.merge_views(self._test_embed(inputs))
-        for sample, score in zip(data_samples, probs):
-            sample.set_pred_score(score)
-            sample.set_pred_label(score.argmax(dim=-1, keepdim=True))
-        return data_samples
-
-    def _test_embed(self, inputs: torch.Tensor) -> torch.Tensor:
-        """:meth:`embed` under the autocast of ``test_cfg.precision`` (float32 embeddings out)."""
-        dtype = TEST_PRECISIONS[self.test_cfg.get('precision', 'fp32')]
-        ctx = torch.autocast(inputs.device.type, dtype=dtype) if dtype is not None else contextlib.nullcontext()
-        with ctx:
-            return self.embed(inputs).float()
+        feats, predict_kwargs = self.extract_feat(inputs, test_mode=True)
+        return self.cls_head.predict(feats, data_samples, **predict_kwargs)
 
     def _forward(self, inputs: torch.Tensor, stage: str = 'backbone', **kwargs) -> torch.Tensor:
         """``mode='tensor'``: logits ``[B, C]`` of the view-averaged embeddings."""

@@ -30,7 +30,7 @@ CONFIGS = {
     'ga2clip': _config('ga2clip_b2n_demo.py'),
 }
 #: cfg options of a method on top of its config.
-METHOD_OPTIONS = {'vilt_l2_8': ['model.consistency_loss.mode=l2', 'model.consistency_loss.loss_weight=8.0']}
+METHOD_OPTIONS = {'vilt_l2_8': ['model.cls_head.consistency_loss.mode=l2', 'model.cls_head.consistency_loss.loss_weight=8.0']}
 # key -> table label, in table order; zero-shot has no config (no training).
 METHODS = {
     'zero-shot': 'zero-shot CLIP',
@@ -54,16 +54,16 @@ COMPARISONS: List[Tuple[str, str, str, str]] = [
 ]
 
 _NO_HARD_PROMPT = ['model.cls_head.coupling=none', 'model.cls_head.hard_prompt=None']
-_ANCHORS_OFF = ['model.anchor_loss=None', 'train_dataloader.batch_sampler.num_anchors=0']
+_ANCHORS_OFF = ['model.cls_head.anchor_loss=None', 'train_dataloader.batch_sampler.num_anchors=0']
 # GA2-CLIP ablation on configs/ga2clip_b2n_demo.py: (run name, label, cfg options). A variant whose options are
 # those of an earlier one (or of the main config: name 'ga2clip') reuses its runs (see ``ablation_runs``).
 ABLATION: List[Tuple[str, str, List[str]]] = [
     ('hard_prompt_alone', 'hard prompt alone (no anchors)', _ANCHORS_OFF),
     ('anchors_alone_kl', 'anchors alone, kl', _NO_HARD_PROMPT),
     ('anchors_alone_negative', 'anchors alone, negative',
-     _NO_HARD_PROMPT + ['model.anchor_loss.mode=negative',
-                        f'model.anchor_loss.anchor_names={DATA}/labels/synth_anchor_labels.csv']),
-    ('anchors_alone_official', 'anchors alone, official', _NO_HARD_PROMPT + ['model.anchor_loss.mode=official']),
+     _NO_HARD_PROMPT + ['model.cls_head.anchor_loss.mode=negative',
+                        f'model.cls_head.anchor_loss.anchor_names={DATA}/labels/synth_anchor_labels.csv']),
+    ('anchors_alone_official', 'anchors alone, official', _NO_HARD_PROMPT + ['model.cls_head.anchor_loss.mode=official']),
     ('ga2clip', 'coupling concat_mlp (= main)', []),
     ('coupling_add', 'coupling add', ['model.cls_head.coupling=add']),
     ('coupling_seq_concat', 'coupling seq_concat', ['model.cls_head.coupling=seq_concat']),
@@ -71,9 +71,9 @@ ABLATION: List[Tuple[str, str, List[str]]] = [
     ('anchors4', 'anchor clips 4', ['train_dataloader.dataset.max_anchor_videos=4']),
     ('anchors16', 'anchor clips 16', ['train_dataloader.dataset.max_anchor_videos=16']),
     ('ga2clip', 'anchor clips 64 (= main)', []),
-    ('fusion0.5', 'fusion factor 0.5', ['model.anchor_loss.loss_weight=0.5']),
+    ('fusion0.5', 'fusion factor 0.5', ['model.cls_head.anchor_loss.loss_weight=0.5']),
     ('ga2clip', 'fusion factor 1 (= main)', []),
-    ('fusion2', 'fusion factor 2', ['model.anchor_loss.loss_weight=2.0']),
+    ('fusion2', 'fusion factor 2', ['model.cls_head.anchor_loss.loss_weight=2.0']),
 ]
 
 

@@ -44,10 +44,12 @@ def build_parity_model(rec: Dict[str, Any], emulate_fp16_prompt_grads: bool = Fa
                       coupling='concat_mlp' if cfg.get('use_hard_prompt', True) else 'none',
                       coupling_dropout=cfg.get('mlp_dropout', 0.5),
                       hard_prompt=rec['hard_prompt'] if cfg.get('use_hard_prompt', True) else None,
-                      emulate_fp16_prompt_grads=emulate_fp16_prompt_grads),
-        anchor_loss=dict(type='AnchorLoss', mode='official', loss_weight=cfg.get('alpha', 1.0),
-                         anchor_names=list(rec['anchor_classnames']), template=cfg['anchor_template'],
-                         underscore_to_space=cfg.get('anchor_underscore_to_space', False), skip_inert=False),
+                      emulate_fp16_prompt_grads=emulate_fp16_prompt_grads,
+                      anchor_loss=dict(type='AnchorLoss', mode='official', loss_weight=cfg.get('alpha', 1.0),
+                                       anchor_names=list(rec['anchor_classnames']),
+                                       template=cfg['anchor_template'],
+                                       underscore_to_space=cfg.get('anchor_underscore_to_space', False),
+                                       allow_inert=True)),
         data_preprocessor=dict(type='ActionDataPreprocessor', format_shape='NCTHW'))
     with DefaultScope.overwrite_default_scope('mmaction'):
         return MODELS.build(model_cfg)
@@ -80,10 +82,10 @@ def _train_outputs(model, rec: Dict[str, Any], anchor_names: List[str], suffix: 
     cfg = rec['config']
     inputs = rec['inputs']
     head = model.cls_head
-    model.anchor_loss = MODELS.build(dict(
+    head.anchor_loss = anchor_loss = MODELS.build(dict(
         type='AnchorLoss', mode='official', loss_weight=cfg.get('alpha', 1.0), anchor_names=anchor_names,
         template=cfg['anchor_template'], underscore_to_space=cfg.get('anchor_underscore_to_space', False),
-        skip_inert=False))  # the released computation, also with one (inert) anchor name
+        allow_inert=True))  # the released computation, also with one (inert) anchor name
     videos, anchor = _to_ours(inputs['videos']), _to_ours(inputs['anchor_video'])
     samples = [ActionDataSample().set_gt_label(label) for label in inputs['labels']]
     out: Dict[str, torch.Tensor] = {}
@@ -91,13 +93,13 @@ def _train_outputs(model, rec: Dict[str, Any], anchor_names: List[str], suffix: 
         frames = model.backbone(torch.cat([videos, anchor]).flatten(0, 1))
         b = videos.shape[0]
         emb = frames.mean(dim=1)
-        text = head.frozen_text_features(model.anchor_loss.prompts)
-        out['anchor_tokens'] = head.text.tokenize(model.anchor_loss.prompts)
+        text = head.frozen_text_features(anchor_loss.prompts)
+        out['anchor_tokens'] = head.text.tokenize(anchor_loss.prompts)
         out['anchor_text_features'] = text
         out['train_frame_features'] = frames.flatten(0, 1)
         out['train_cls_emb'] = head.class_features().clone()
         out['train_anchor_cos'] = F.normalize(emb[b:], dim=-1) @ F.normalize(text, dim=-1).t()
-        out['train_logits'] = head.cosine(emb[:b]) + model.anchor_loss.logit_bias(emb[b:], text)
+        out['train_logits'] = head.cosine(emb[:b]) + anchor_loss.logit_bias(emb[b:], text)
     model.zero_grad(set_to_none=True)
     loss = model.loss(videos, samples, anchor_inputs=anchor)['loss_cls']
     loss.backward()
@@ -108,7 +110,7 @@ def _train_outputs(model, rec: Dict[str, Any], anchor_names: List[str], suffix: 
     sweep = []
     with torch.no_grad():
         for alpha in cfg.get('alpha_sweep', [0.0, 1.0, 5.0]):
-            model.anchor_loss.loss_weight = float(alpha)
+            anchor_loss.loss_weight = float(alpha)
             sweep.append(model.loss(videos, samples, anchor_inputs=anchor)['loss_cls'])
     out['train_loss_alpha_sweep'] = torch.stack(sweep)
     return {k + suffix: v for k, v in out.items()}

@@ -108,7 +108,7 @@ def released_loss(model: torch.nn.Module, clips: torch.Tensor, labels: torch.Ten
     are re-encoded, and the anchor cosine is added to the class cosine (official mode) before the cross entropy.
 
     Args:
-        model (nn.Module): A :class:`GA2CLIPRecognizer` (``anchor_loss`` official or ``None``).
+        model (nn.Module): A :class:`GA2CLIPRecognizer` (``cls_head.anchor_loss`` official or ``None``).
         clips (Tensor): Main clips ``[B, C, T, H, W]``.
         labels (Tensor): Labels ``[B]``.
         anchor (Tensor): Anchor clips ``[A, C, T, H, W]``.
@@ -123,7 +123,7 @@ def released_loss(model: torch.nn.Module, clips: torch.Tensor, labels: torch.Ten
     emb = emb.mean(dim=1)
     text = released_text(head, head.class_tokens)
     cos = F.normalize(emb[:b], dim=-1) @ F.normalize(text, dim=-1).t()
-    anchor_loss = model.anchor_loss
+    anchor_loss = head.anchor_loss
     if anchor_loss is not None:
         tokens = head.text.tokenize(anchor_loss.prompts)
         with torch.no_grad():  # the released code re-encodes the anchor prompts with a frozen CLIP each step

@@ -16,7 +16,7 @@ frames = 4
 model = dict(
     type='GA2CLIPRecognizer',
     backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=2, vision_depth=2, grad_checkpointing=False),
-    temporal_pooling='mean',
+    neck=dict(type='MeanTemporalPooling'),
     cls_head=dict(
         type='PromptCouplingHead',
         clip=clip,
@@ -27,9 +27,9 @@ model = dict(
         coupling_dropout=0.0,
         hard_prompt=f'{data_root}/hard_prompt.pt',
         grad_checkpointing=False,
-        loss_cls=dict(type='CrossEntropyLoss')),
-    anchor_loss=dict(type='AnchorLoss', mode='kl', loss_weight=0.0,
-                     anchor_names=['bright thing', 'dark thing'], template='a video of a {}.'),
+        loss_cls=dict(type='CrossEntropyLoss'),
+        anchor_loss=dict(type='AnchorLoss', mode='kl', loss_weight=0.0,
+                         anchor_names=['bright thing', 'dark thing'], template='a video of a {}.')),
     freeze='prompts',
     view_average='feature',
     data_preprocessor=dict(type='AnchorActionDataPreprocessor', mean=[127.5, 127.5, 127.5],

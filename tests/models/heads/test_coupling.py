@@ -1,11 +1,11 @@
-"""Couplings are COUPLINGS registry entries: short names, config dicts and user-registered variants."""
+"""Couplings are MODELS entries: short names, config dicts and user-registered variants."""
 import pytest
 import torch
 
 import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.models.heads import PromptCouplingHead, build_coupling
 from ga2clip_mmaction.models.heads.coupling import Coupling, ConcatMLPCoupling
-from ga2clip_mmaction.registry import COUPLINGS
+from mmaction.registry import MODELS
 
 TINY = dict(arch='GA2-Tiny-Random', weights=None)
 
@@ -20,7 +20,7 @@ def test_short_name_and_config_dict_build_the_same_module():
 
 
 def test_a_registered_coupling_is_usable_from_the_head_config():
-    @COUPLINGS.register_module(name='test_scaled_hard', force=True)
+    @MODELS.register_module(name='TestScaledHardCoupling', force=True)
     class ScaledHard(Coupling):
         def __init__(self, width: int, dropout: float = 0.0, scale: float = 2.0) -> None:
             super().__init__()
@@ -31,7 +31,7 @@ def test_a_registered_coupling_is_usable_from_the_head_config():
 
     torch.manual_seed(0)
     head = PromptCouplingHead(classnames=['a', 'b'], clip=TINY, language_ctx=2, language_depth=1,
-                              coupling=dict(type='test_scaled_hard', scale=3.0),
+                              coupling=dict(type='TestScaledHardCoupling', scale=3.0),
                               hard_prompt=torch.ones(2, 64))
     learner = head.prompt_learner
     torch.testing.assert_close(learner.context(), learner.ctx + 3.0)

@@ -19,11 +19,11 @@ def anchor_cfg(mode, names, weight=1.0, **kwargs):
 
 
 def test_official_single_name_warns_and_has_no_effect(build_model, samples, make_clips):
-    with pytest.warns(UserWarning, match='no effect'):  # computed as released (skip_inert=False)
-        model = build_model(anchor_loss=anchor_cfg('official', ['else'], 0.0, skip_inert=False)).eval()
+    with pytest.warns(UserWarning, match='no effect'):  # computed as released (allow_inert=True)
+        model = build_model(anchor_loss=anchor_cfg('official', ['else'], 0.0, allow_inert=True)).eval()
     anchors = make_clips(1, seed=7)
     g0, l0 = prompt_grads(model, samples, anchors, make_clips)
-    model.anchor_loss.loss_weight = 1.0
+    model.cls_head.anchor_loss.loss_weight = 1.0
     g1, l1 = prompt_grads(model, samples, anchors, make_clips)
     assert abs(l0['loss_cls'] - l1['loss_cls']) < 1e-6
     for name in g0:  # differences at rounding level only: the released no-op
@@ -36,7 +36,7 @@ def test_official_per_class_names_change_loss_and_gradients(build_model, samples
     model = build_model(anchor_loss=anchor_cfg('official', names, 0.0)).eval()
     anchors = make_clips(1, seed=7)
     g0, l0 = prompt_grads(model, samples, anchors, make_clips)
-    model.anchor_loss.loss_weight = 5.0
+    model.cls_head.anchor_loss.loss_weight = 5.0
     g1, l1 = prompt_grads(model, samples, anchors, make_clips)
     assert abs(l0['loss_cls'] - l1['loss_cls']) > 1e-3
     # the anchor video now sends gradient into the visual prompts
@@ -64,7 +64,7 @@ def test_working_modes_send_gradient_into_prompts(build_model, samples, mode, ma
 def test_kl_is_zero_when_prompts_do_not_change_the_anchor_relations(build_model, samples, make_clips):
     # with prompt-free towers on both sides the two distributions coincide -> KL = 0
     model = build_model(anchor_loss=anchor_cfg('kl', ['else', 'something']))
-    head, loss = model.cls_head, model.anchor_loss
+    head, loss = model.cls_head, model.cls_head.anchor_loss
     anchors = make_clips(1, seed=7)
     with torch.no_grad():
         frozen = model.embed(anchors, prompts=False).mean(1)
@@ -110,23 +110,19 @@ def test_kl_value_and_float32_under_bf16():
     torch.testing.assert_close(out, (p * (p.log() - q.log())).sum())
 
 
-def test_inert_term_is_skipped_by_default(build_model, samples, make_clips):
-    skipped = build_model(anchor_loss=anchor_cfg('official', ['else']))
-    released = build_model(anchor_loss=anchor_cfg('official', ['else'], skip_inert=False))
-    assert skipped.anchor_term_skipped and not released.anchor_term_skipped
-    assert not build_model(anchor_loss=anchor_cfg('official', [f'o{i}' for i in range(4)])).anchor_term_skipped
-    # no anchor clips needed; the loss equals the released one (the term is a constant per row)
-    l_skip = skipped.loss(make_clips(2), samples([0, 2]))['loss_cls']
+def test_inert_term_is_refused_unless_allowed_and_equals_anchors_off(build_model, samples, make_clips):
+    with pytest.raises(ValueError, match=r'zero gradient, so anchor clips would be decoded and forwarded for '
+                                         r'nothing\. Turn anchors off \(cls_head.anchor_loss=None'):
+        build_model(anchor_loss=anchor_cfg('official', ['else']))
+    with pytest.raises(ValueError, match='skip_inert is gone'):
+        AnchorLoss(mode='official', anchor_names=['else'], skip_inert=False)
+    off = build_model()
+    released = build_model(anchor_loss=anchor_cfg('official', ['else'], allow_inert=True))
+    # anchors off trains like the released inert term (a constant per row), without anchor clips
+    l_off = off.loss(make_clips(2), samples([0, 2]))['loss_cls']
     l_rel = released.loss(make_clips(2), samples([0, 2]), anchor_inputs=make_clips(1, seed=7))['loss_cls']
-    assert abs(l_skip.item() - l_rel.item()) < 1e-5
+    assert abs(l_off.item() - l_rel.item()) < 1e-5
     with pytest.raises(ValueError, match='no anchor clips'):
         released.loss(make_clips(2), samples([0, 2]))
-
-
-def test_bad_configs_fail_early():
-    with pytest.raises(ValueError, match='mode must be one of'):
-        AnchorLoss(mode='cosine')
-    with pytest.raises(ValueError, match='at least 2 anchor names'):
-        AnchorLoss(mode='kl', anchor_names=['else'])
-    with pytest.raises(ValueError, match='template'):
-        AnchorLoss(template='a video')
+    with pytest.raises(ValueError, match='the batch has anchor clips but cls_head.anchor_loss is None'):
+        off.loss(make_clips(2), samples([0, 2]), anchor_inputs=make_clips(1, seed=7))

@@ -38,12 +38,12 @@ def test_wrong_width_or_rank_names_the_fix():
           num_frames=3, tubelet_size=1, return_feat_map=True), 48),
 ])
 def test_recognizer_with_neck_trains_the_neck(build_model, samples, make_clips, backbone, width):
-    model = build_model(backbone=backbone, neck=dict(type='EmbeddingProjection', in_channels=width,
-                                                    out_channels=64),
+    model = build_model(backbone=backbone, neck=[dict(type='MeanTemporalPooling'),
+                                                 dict(type='EmbeddingProjection', in_channels=width, out_channels=64)],
                         anchor_loss=dict(type='AnchorLoss', mode='negative', anchor_names=['else']))
     losses = model.loss(make_clips(2), samples([0, 1]), anchor_inputs=make_clips(1, seed=5))
     (losses['loss_cls'] + losses['loss_anchor']).backward()
-    assert model.neck.proj[0].weight.grad.abs().max() > 0
+    assert model.neck[1].proj[0].weight.grad.abs().max() > 0
     model.eval()
     with torch.no_grad():
         scores = torch.stack([s.pred_score for s in model.predict(make_clips(2), samples([0, 1]))])

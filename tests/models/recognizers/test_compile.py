@@ -28,8 +28,9 @@ def tiny_model(mode: Optional[str] = 'kl'):
     cfg = dict(type='GA2CLIPRecognizer',
                backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=2, vision_depth=2),
                cls_head=dict(type='PromptCouplingHead', clip=clip, classnames=['a', 'b', 'c'], language_ctx=3,
-                             language_depth=2, hard_prompt=torch.randn(3, 64), coupling_dropout=0.0),
-               anchor_loss=dict(type='AnchorLoss', mode=mode, anchor_names=['else', 'something']) if mode else None,
+                             language_depth=2, hard_prompt=torch.randn(3, 64), coupling_dropout=0.0,
+                             anchor_loss=dict(type='AnchorLoss', mode=mode, anchor_names=['else', 'something'])
+                             if mode else None),
                data_preprocessor=dict(type='AnchorActionDataPreprocessor', mean=[122.771, 116.746, 104.094],
                                       std=[68.501, 66.632, 70.323], format_shape='NCTHW'))
     with DefaultScope.overwrite_default_scope('mmaction'):

@@ -2,7 +2,8 @@
 import pytest
 import torch
 
-from ga2clip_mmaction.registry import FREEZE_POLICIES, TEMPORAL_POOLINGS
+from ga2clip_mmaction.models.necks import MeanTemporalPooling, TemporalTransformerPooling
+from ga2clip_mmaction.registry import FREEZE_POLICIES
 
 #: freeze policy -> (image tower trains, text tower trains)
 POLICIES = {'prompts': (False, False), 'prompts+vision': (True, False), 'prompts+text': (False, True),
@@ -53,8 +54,6 @@ def test_a_registered_freeze_policy_is_usable_by_name(build_model):
 def test_unknown_freeze_policy_and_view_average_fail_at_build(build_model):
     with pytest.raises(ValueError, match=r"model.freeze must be one of \['all', 'prompts', .*'everything'"):
         build_model(freeze='everything')
-    with pytest.raises(ValueError, match=r"temporal_pooling: unknown type 'max'; choose from \['mean', 'transformer'"):
-        build_model(temporal_pooling='max')
     with pytest.raises(ValueError, match='model.view_average'):
         build_model(view_average='max')
 
@@ -95,15 +94,50 @@ def test_loss_keys_and_tensor_mode(build_model, samples, make_clips):
         model.loss(make_clips(2)[:, 0], samples([0, 3]))
 
 
-@pytest.mark.parametrize('pooling', ['transformer', dict(type='transformer', num_layers=1),
-                                     dict(type='TemporalTransformerPooling', num_layers=1)])
-def test_temporal_transformer_pooling(build_model, samples, make_clips, pooling):
-    model = build_model(temporal_pooling=pooling)
-    assert type(model.temporal_pooling) is TEMPORAL_POOLINGS.get('transformer')
-    assert model.temporal_pooling.time_embed.shape[1] == 64  # embed_dim filled from the backbone
+@pytest.mark.parametrize('key, message', [
+    ('anchor_loss', 'model.anchor_loss is no longer a recognizer argument: use model.cls_head.anchor_loss'),
+    ('temporal_pooling', 'model.temporal_pooling is no longer a recognizer argument: use model.neck'),
+    ('consistency_loss', 'use model.cls_head.consistency_loss'),
+    ('poolin', 'unexpected argument model.poolin')])
+def test_moved_and_unknown_recognizer_arguments_fail_at_build(key, message):
+    from mmaction.registry import MODELS
+    from mmengine.registry import DefaultScope
+
+    from tests.models.conftest import tiny_model_cfg
+    cfg = dict(tiny_model_cfg(), **{key: 'mean'})  # at the recognizer's level, as an old config has it
+    with pytest.raises(TypeError, match=message), DefaultScope.overwrite_default_scope('mmaction'):
+        MODELS.build(cfg)
+
+
+def test_temporal_pooling_is_the_neck(build_model, samples, make_clips):
+    assert type(build_model().neck) is MeanTemporalPooling  # the default, the released pooling
+    model = build_model(neck=dict(type='TemporalTransformerPooling', embed_dim=64, num_layers=1))
+    assert type(model.neck) is TemporalTransformerPooling
     losses = model.loss(make_clips(2), samples([0, 1]))
     losses['loss_cls'].backward()
-    assert model.temporal_pooling.time_embed.grad is not None
+    assert model.neck.time_embed.grad is not None
+    with pytest.raises(ValueError, match=r'model.neck must pool time, \[N, T, D\] -> \[N, D\]'):
+        build_model(neck=None).loss(make_clips(2), samples([0, 1]))
+
+
+def test_checkpoints_from_before_the_pooling_neck_load_with_renamed_keys(build_model, make_clips):
+    # old layout: the pooling at `temporal_pooling.*`, a projection neck at `neck.*`
+    model = build_model(neck=dict(type='TemporalTransformerPooling', embed_dim=64, num_layers=1))
+    old = {k.replace('neck.', 'temporal_pooling.', 1) if k.startswith('neck.') else k: v.clone() + 1
+           for k, v in model.state_dict().items()}
+    fresh = build_model(neck=dict(type='TemporalTransformerPooling', embed_dim=64, num_layers=1))
+    fresh.load_state_dict(old)  # strict: every old key found its new place
+    torch.testing.assert_close(fresh.neck.time_embed, old['temporal_pooling.time_embed'])
+    proj = dict(type='EmbeddingProjection', in_channels=64, out_channels=64)
+    mixing = build_model(neck=[dict(type='TemporalTransformerPooling', embed_dim=64, num_layers=1), proj])
+    state = mixing.state_dict()
+    old = {k.replace('neck.0.', 'temporal_pooling.').replace('neck.1.', 'neck.'): v.clone() + 1
+           for k, v in state.items()}
+    mixing.load_state_dict(old)
+    torch.testing.assert_close(mixing.neck[1].proj[0].weight, old['neck.proj.0.weight'])
+    torch.testing.assert_close(mixing.neck[0].time_embed, old['temporal_pooling.time_embed'])
+    with pytest.raises(KeyError, match='a projection neck, saved before temporal pooling became the neck'):
+        build_model(neck=[dict(type='MeanTemporalPooling'), proj, proj]).load_state_dict(old)
 
 
 def test_clip_wise_mmaction_backbone_with_ga2_head_and_loss(build_model, samples, make_clips):

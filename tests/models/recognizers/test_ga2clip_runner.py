@@ -33,8 +33,9 @@ def runner_cfg(work_dir: str, root: str, ann: str, anchor_ann: str, mode: str) -
             type='GA2CLIPRecognizer',
             backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=2, vision_depth=2),
             cls_head=dict(type='PromptCouplingHead', clip=clip, classnames=['playing', 'walking'], language_ctx=3,
-                          language_depth=2, hard_prompt=torch.full((3, 64), 0.01)),
-            anchor_loss=dict(type='AnchorLoss', mode=mode, anchor_names=names),
+                          language_depth=2, hard_prompt=torch.full((3, 64), 0.01),
+                          anchor_loss=dict(type='AnchorLoss', mode=mode, anchor_names=names,
+                                           allow_inert=mode == 'official')),
             data_preprocessor=dict(type='AnchorActionDataPreprocessor', mean=[122.771, 116.746, 104.094],
                                    std=[68.501, 66.632, 70.323], format_shape='NCTHW')),
         train_dataloader=dict(

@@ -63,15 +63,14 @@ PREPROCESSOR = dict(type='AnchorActionDataPreprocessor', mean=[122.771, 116.746,
 
 @pytest.mark.parametrize('anchor', [
     None,
-    anchor_cfg('official', ['else']),  # released, skipped
-    anchor_cfg('official', ['else'], skip_inert=False),  # released, computed
+    anchor_cfg('official', ['else'], allow_inert=True),  # released, computed
     anchor_cfg('official', [f'other {i}' for i in range(4)]),
     anchor_cfg('kl', ['red thing', 'round thing']),
     anchor_cfg('negative', ['something else']),
 ])
 def test_train_step_under_bf16_autocast(build_model, samples, anchor):
     model = build_model(anchor_loss=anchor, data_preprocessor=PREPROCESSOR)
-    uses_anchors = anchor is not None and not model.anchor_term_skipped
+    uses_anchors = anchor is not None
     data = batch(samples, [0, 2], anchors=1 if uses_anchors else 0)
     optim = OptimWrapper(torch.optim.AdamW([p for p in model.parameters() if p.requires_grad], lr=1e-3))
     before = model.backbone.prompt.detach().clone()
@@ -124,7 +123,7 @@ def test_test_cfg_precision_logits_close_to_fp32(build_model, make_clips, precis
     ref = build_model().eval()
     half = build_model(test_cfg=dict(precision=precision)).eval()
     with torch.no_grad():
-        emb = {name: m._test_embed(x).mean(1) for name, m in (('ref', ref), ('half', half))}
+        emb = {name: m.extract_feat(x, test_mode=True)[0].view(3, 2, -1).mean(1) for name, m in (('ref', ref), ('half', half))}
         logits = {name: m.cls_head(emb[name]) for name, m in (('ref', ref), ('half', half))}
         text = {name: m.cls_head.class_features() for name, m in (('ref', ref), ('half', half))}
     assert logits['half'].dtype == emb['half'].dtype == torch.float32
@@ -143,7 +142,7 @@ def test_half_logit_bound_rejects_a_coarser_format(build_model, make_clips):
     more than the bf16 bound allows (and stay within their own bound)."""
     model = build_model().eval()
     with torch.no_grad():
-        emb = model._test_embed(make_clips(3, views=2)).mean(1)
+        emb = model.extract_feat(make_clips(3, views=2), test_mode=True)[0].view(3, 2, -1).mean(1)
     scale = model.cls_head.logit_scale.item()
     worst = scale * worst_direction_error(emb, emb.to(torch.float8_e4m3fn).float()).item()
     assert half_logit_bound(scale, 'bf16', towers=1) < worst <= half_logit_bound(scale, 'fp8_e4m3', towers=1)
@@ -172,18 +171,18 @@ def test_bad_test_cfg_is_refused(build_model):
 
 def test_one_clip_build_and_one_weight_read(build_model, monkeypatch, tmp_path):
     from ga2clip_mmaction.models import clip_weights
+    from ga2clip_mmaction.models.recognizers import ga2clip
     builds, reads = [], []
-    build, read = clip_weights._build_clip, clip_weights.read_clip_state_dict
-    monkeypatch.setattr(clip_weights, '_build_clip', lambda *a: builds.append(a[:2]) or build(*a))
+    build, read = clip_weights.build_clip, clip_weights.read_clip_state_dict
+    monkeypatch.setattr(ga2clip, 'build_clip', lambda **kw: builds.append(kw) or build(**kw))
     monkeypatch.setattr(clip_weights, 'read_clip_state_dict', lambda p: reads.append(p) or read(p))
     path = tmp_path / 'clip.pt'
     torch.save(build('GA2-Tiny-Random', None, None).state_dict(), path)
-    builds.clear()
     clip = dict(arch='GA2-Tiny-Random', weights=str(path))
     model = build_model(backbone=dict(type='PromptedCLIPVision', clip=clip, vision_ctx=3, vision_depth=2),
                         cls_head=dict(type='PromptCouplingHead', clip=clip, classnames=['a', 'b'],
                                       language_ctx=4, language_depth=2, coupling='none'))
-    assert len(builds) == 1 and reads == [str(path)]
+    assert len(builds) == 1 and reads == [str(path)]  # built once, by the recognizer, handed to both parts
     # each part holds only its tower
     assert not any(n.startswith('visual') for n, _ in model.cls_head.named_parameters())
     assert not any(n.startswith('transformer') for n, _ in model.backbone.named_parameters())

@@ -121,7 +121,7 @@ def test_consistency_loss_is_logged_and_matches_a_hand_computation(build_model, 
     expected = 2.0 * (1 - torch.nn.functional.cosine_similarity(tuned, frozen, dim=-1)).mean()
     torch.testing.assert_close(losses['loss_consistency'].detach(), expected)
     head.set_class_names(['swim', 'eat'])  # class list changed: the frozen features follow
-    frozen_new = model.handcrafted_features()
+    frozen_new = head.handcrafted_features()
     assert frozen_new.shape[0] == 2
     torch.testing.assert_close(frozen_new, head.text.encode_text(['a video of a person doing swim.',
                                                                    'a video of a person doing eat.']))
@@ -136,15 +136,15 @@ def test_hand_crafted_and_anchor_features_are_computed_once_by_the_head(build_mo
     for _ in range(3):
         model.loss(make_clips(2), samples([0, 2]), anchor_inputs=make_clips(1, seed=7))
     hand = [f'a video of a person doing {n.replace("_", " ")}.' for n in CLASSES]
-    assert sorted(calls) == sorted([model.anchor_loss.prompts, hand])  # each prompt list once in three steps
-    assert model.handcrafted_features() is head.frozen_text_features(hand)  # one cache, the head's
+    assert sorted(calls) == sorted([head.anchor_loss.prompts, hand])  # each prompt list once in three steps
+    assert head.handcrafted_features() is head.frozen_text_features(hand)  # one cache, the head's
     head.set_class_names(['swim', 'eat'])  # class names changed: recomputed
-    model.handcrafted_features()
+    head.handcrafted_features()
     assert calls[-1] == ['a video of a person doing swim.', 'a video of a person doing eat.']
-    assert model.handcrafted_features() is model.handcrafted_features() and len(calls) == 3
+    assert head.handcrafted_features() is head.handcrafted_features() and len(calls) == 3
     with torch.no_grad():
         head.text.token_embedding.weight.mul_(2.0)  # a trainable text tower moved: recomputed
-    model.handcrafted_features()
+    head.handcrafted_features()
     assert len(calls) == 4
 
 

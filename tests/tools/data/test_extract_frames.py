@@ -1,7 +1,8 @@
 """tools/data/extract_frames.py: MMAction2's rawframe layout (img_{k+1:05d}.jpg is frame k), frames equal to the
 original's at the same indices within JPEG noise (PSNR >= 30 dB, kept size and 2x down), resumability, failures
-with their reason, the rawframe annotation files; and the ``video_source`` switch: a protocol config with
-``VIDEO_SOURCE=rawframes`` builds a RobustRawframeDataset + RawFrameDecode pipeline that loads a clip from them."""
+with their reason, the rawframe annotation files; and the rawframes variant of a protocol config
+(configs/ga2clip_b2n_hmdb51_rawframes.py) builds a RobustRawframeDataset + RawFrameDecode pipeline that loads a clip
+from them."""
 import os
 import os.path as osp
 
@@ -117,15 +118,16 @@ def test_protocol_config_switched_to_rawframes_loads_a_clip(src, tmp_path, monke
     import ga2clip_mmaction  # noqa: F401 - registers the dataset
 
     extract_dataset(src, str(tmp_path / 'rawframes'), progress=False, short_side=0)  # default frames root
-    monkeypatch.setenv('VIDEO_SOURCE', 'rawframes')
-    cfg = Config.fromfile(osp.join(REPO, 'configs', 'ga2clip_b2n_hmdb51.py'))
-    monkeypatch.delenv('VIDEO_SOURCE')
+    cfg = Config.fromfile(osp.join(REPO, 'configs', 'ga2clip_b2n_hmdb51_rawframes.py'))
     video_cfg = Config.fromfile(osp.join(REPO, 'configs', 'ga2clip_b2n_hmdb51.py'))
     init_default_scope('mmaction')
-    dataset_cfg = cfg.train_dataloader.dataset.dataset
+    dataset_cfg = cfg.train_dataloader.dataset
     assert dataset_cfg.type == 'RobustRawframeDataset'
     assert [t['type'] for t in dataset_cfg.pipeline[:2]] == ['SegmentSample', 'RawFrameDecode']
-    assert video_cfg.train_dataloader.dataset.dataset.type == 'RobustVideoDataset'
+    for key in ('val_dataloader', 'test_dataloader'):
+        dataset = cfg[key].dataset
+        assert dataset.type == 'RobustRawframeDataset' and dataset.pipeline[1]['type'] == 'RawFrameDecode'
+    assert video_cfg.train_dataloader.dataset.type == 'RobustVideoDataset'
     dataset_cfg.update(ann_file=osp.join(src, 'train.txt'), data_prefix=dict(video=src))
     dataset = DATASETS.build(dataset_cfg)
     assert dataset.get_data_info(0)['frame_dir'] == str(tmp_path / 'rawframes' / 'a')
