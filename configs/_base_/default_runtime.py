@@ -2,8 +2,8 @@
 # Inherit with `_base_ = ['../_base_/default_runtime.py']` (path relative to the inheriting config).
 default_scope = 'mmaction'
 
-# Importing the plugin applies the upstream compat fixes, installs secure checkpoint loading
-# and registers our components into mmaction.registry.
+# Importing the plugin registers our components into mmaction.registry (under our own names) and adds the
+# globals MMEngine's checkpoints need to torch's weights_only allowlist (README, "What importing the plugin changes").
 custom_imports = dict(imports=['ga2clip_mmaction'], allow_failed_imports=False)
 
 default_hooks = dict(
@@ -13,8 +13,10 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     # Small checkpoints (trained parameters + fingerprint of the frozen CLIP weights, which are re-read
     # from clip.weights); full_checkpoint=True writes self-contained ones (docs/performance.md).
+    # Checkpoint files are written through our atomic file backend (temporary file, fsync, rename: a process
+    # killed while saving leaves the previous checkpoint); the last_checkpoint pointer is replaced atomically.
     checkpoint=dict(type='SmallCheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3,
-                    full_checkpoint=False),
+                    full_checkpoint=False, backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # Our reliability hooks, declared here so that every way of starting a run (our tools/train.py,
     # mmaction2's own tools/train.py and tools/test.py, `mim train`, a Runner built in Python) gets the same.

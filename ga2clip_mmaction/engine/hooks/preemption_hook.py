@@ -219,7 +219,7 @@ class PreemptionHook(Hook):
         filename = f'iter_{done}.pth'
         path = osp.join(out_dir, filename)
         runner.save_checkpoint(out_dir, filename, meta=dict(epoch=epoch, iter=done, preempted=name),
-                               by_epoch=False)
+                               by_epoch=False, backend_args=getattr(ckpt_hook, 'backend_args', None))
         if is_main_process():
             atomic_write_text(path, osp.join(runner.work_dir, 'last_checkpoint'))
             if ckpt_hook is not None:
