@@ -9,6 +9,7 @@ from mmaction.registry import MODELS
 from mmaction.utils import SampleList
 
 from ...registry import FREEZE_POLICIES
+from ...utils.small_checkpoint import refill_small_checkpoints_on_load
 from ..clip_weights import shared_clip_builds
 from . import freeze_policies  # noqa: F401  (registers the policies)
 from .pooling_builder import build_temporal_pooling
@@ -82,6 +83,7 @@ class GA2CLIPRecognizer(BaseRecognizer):
         with shared_clip_builds():  # backbone and head take their towers from one CLIP build
             super().__init__(backbone=backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
                              test_cfg=test_cfg, data_preprocessor=data_preprocessor)
+        refill_small_checkpoints_on_load(self)  # loads complete small checkpoints (frozen_parameter_names)
         self.temporal_pooling = build_temporal_pooling(temporal_pooling, self.backbone)
         self.anchor_loss = MODELS.build(anchor_loss) if anchor_loss is not None else None
         if self.anchor_loss is not None:
