@@ -18,14 +18,14 @@ from typing import Dict, List
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import ga2clip_mmaction  # noqa: E402,F401  (compat fixes + registration before mmaction.models)
+import ga2clip_mmaction  # noqa: E402,F401  (registration before mmaction.models)
 from mmengine.config import DictAction  # noqa: E402
 from mmengine.dist import is_main_process  # noqa: E402
 
 from ga2clip_mmaction.datasets.views import apply_test_views  # noqa: E402
 from ga2clip_mmaction.evaluation.zero_shot import (aggregate_zero_shot,  # noqa: E402
                                                    format_zero_shot_markdown)
-from ga2clip_mmaction.engine.runner_setup import build_test_config  # noqa: E402
+from ga2clip_mmaction.engine.runner_setup import build_runner, build_test_config  # noqa: E402
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -81,7 +81,6 @@ def main(argv=None) -> Dict[str, Dict[str, dict]]:
     Returns:
         dict: ``{dataset: {metric: dict(mean, std, n, values)}}``.
     """
-    from mmengine.runner import Runner
     args = parse_args(argv)
     results: Dict[str, Dict[str, float]] = {}
     for config in expand_configs(args.configs):
@@ -92,7 +91,7 @@ def main(argv=None) -> Dict[str, Dict[str, dict]]:
         cfg = build_test_config(run_args)
         if args.views is not None:
             apply_test_views(cfg, args.views)
-        results[name] = Runner.from_cfg(cfg).test()
+        results[name] = build_runner(cfg).test()
     summary = aggregate_zero_shot(results)
     if is_main_process():
         table = format_zero_shot_markdown(summary)

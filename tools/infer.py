@@ -20,7 +20,7 @@ from typing import List, Tuple
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import ga2clip_mmaction  # noqa: E402,F401  (compat fixes, secure loading, registration)
+import ga2clip_mmaction  # noqa: E402,F401  (registration, MMEngine's checkpoint globals)
 import torch  # noqa: E402
 from mmengine.config import Config, DictAction  # noqa: E402
 

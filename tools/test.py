@@ -14,10 +14,10 @@ import sys
 
 sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
 
-import ga2clip_mmaction  # noqa: E402,F401  (compat fixes + registration before mmaction.models)
+import ga2clip_mmaction  # noqa: E402,F401  (registration before mmaction.models)
 from ga2clip_mmaction.utils.process_group import teardown_process_group  # noqa: E402
 from ga2clip_mmaction.engine.runner_setup import (  # noqa: E402
-    build_test_config, build_test_parser)
+    build_runner, build_test_config, build_test_parser)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -37,9 +37,8 @@ def main(argv=None):
     Returns:
         dict: The metrics.
     """
-    from mmengine.runner import Runner
     args = parse_args(argv)
-    runner = Runner.from_cfg(build_test_config(args))
+    runner = build_runner(build_test_config(args))
     return runner.test()
 
 

@@ -38,13 +38,17 @@ default_hooks = dict(
 # them every epoch would only let the hard prompt drift by float rounding (tests/tools/
 # test_dist_launch.py checks it stays bit-identical under 3 ranks).
 
+# MMEngine's Runner, plus distributed training on CPUs where the config chooses it (DistBackendRunner):
+# with env_cfg.dist_cfg.backend='gloo' on a machine where torch sees no CUDA device it starts the process
+# group without MMEngine's torch.cuda.set_device and builds DDP without device_ids; 'nccl' on such a machine
+# fails before training with a message naming the choice. With CUDA it is MMEngine's Runner.
+runner_type = 'mmaction.DistBackendRunner'
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # nccl, MMEngine's default. On a machine where torch sees no CUDA device (CPU machines, CI) the
-    # process group starts with gloo instead, decided when it starts (ga2clip_mmaction.compat), so
-    # tools/dist_*.sh, tools/slurm_*.sh and mmaction2's own tools run anywhere, and a config dumped on
-    # a CPU machine still runs nccl on a GPU machine.
+    # nccl, MMEngine's default (GPUs). CPU ranks are an explicit choice:
+    # tools/dist_train.sh CFG 2 --cfg-options env_cfg.dist_cfg.backend=gloo
     dist_cfg=dict(backend='nccl'))
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)

@@ -1,4 +1,5 @@
-"""Registered engine components (hooks)."""
+"""Registered engine components (hooks, runners)."""
 from .hooks import ClassNamesHook
+from .runners import DistBackendRunner
 
-__all__ = ['ClassNamesHook']
+__all__ = ['ClassNamesHook', 'DistBackendRunner']

@@ -1,0 +1,4 @@
+"""Registered runners."""
+from .dist_backend_runner import DistBackendRunner
+
+__all__ = ['DistBackendRunner']
