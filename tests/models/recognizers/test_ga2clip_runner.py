@@ -16,7 +16,7 @@ def runner_cfg(work_dir: str, root: str, ann: str, anchor_ann: str, mode: str) -
         dict(type='DecordInit'), dict(type='SegmentSample', num_segments=4), dict(type='DecordDecode'),
         dict(type='Resize', scale=(-1, 40)), dict(type='RandomResizedCrop'), dict(type='Resize',
                                                                                  scale=(32, 32), keep_ratio=False),
-        dict(type='Flip', flip_ratio=0.5), dict(type='RandomGrayscale', p=0.2),
+        dict(type='Flip', flip_ratio=0.5), dict(type='VideoRandomGrayscale', p=0.2),
         dict(type='FormatShape', input_format='NCTHW'), dict(type='PackActionInputs')]
     test_pipeline = [
         dict(type='DecordInit'), dict(type='SegmentSample', num_segments=4, test_mode=True),
