@@ -50,7 +50,7 @@ EXPECTED = [
     ('HOOKS', 'SmallCheckpointHook', 'engine.hooks.small_checkpoint_hook'),
     ('TRANSFORMS', 'KeyframePyAVInit', 'datasets.transforms.keyframe_pyav_init'),
     ('TRANSFORMS', 'KeyframePyAVDecode', 'datasets.transforms.keyframe_pyav_decode'),
-    ('RUNNERS', 'DistBackendRunner', 'engine.runners.dist_backend_runner'),
+    ('RUNNERS', 'GA2CLIPRunner', 'engine.runners.ga2clip_runner'),
     # documented exception: the DRN placeholder, under MMAction2's own name (docs/design.md)
     ('MODELS', 'DRN', 'compat.mmaction_fixes'),
 ]

@@ -38,11 +38,11 @@ default_hooks = dict(
 # them every epoch would only let the hard prompt drift by float rounding (tests/tools/
 # test_dist_launch.py checks it stays bit-identical under 3 ranks).
 
-# MMEngine's Runner, plus distributed training on CPUs where the config chooses it (DistBackendRunner):
+# MMEngine's Runner, plus distributed training on CPUs where the config chooses it (GA2CLIPRunner):
 # with env_cfg.dist_cfg.backend='gloo' on a machine where torch sees no CUDA device it starts the process
 # group without MMEngine's torch.cuda.set_device and builds DDP without device_ids; 'nccl' on such a machine
 # fails before training with a message naming the choice. With CUDA it is MMEngine's Runner.
-runner_type = 'mmaction.DistBackendRunner'
+runner_type = 'mmaction.GA2CLIPRunner'
 
 env_cfg = dict(
     cudnn_benchmark=False,

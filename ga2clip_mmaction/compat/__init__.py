@@ -8,7 +8,7 @@ version number) and does nothing when the bug is absent, is idempotent, and reco
 (docs/design.md, "What importing the plugin changes").
 
 Other upstream problems are handled by our own components, chosen in our configs, never by patching the
-libraries: distributed training on CPUs (:class:`ga2clip_mmaction.engine.runners.DistBackendRunner`), atomic
+libraries: distributed training on CPUs (:class:`ga2clip_mmaction.engine.runners.GA2CLIPRunner`), atomic
 checkpoint files (:mod:`ga2clip_mmaction.utils.atomic_write`), small checkpoints
 (:mod:`ga2clip_mmaction.utils.small_checkpoint`); checkpoint loading uses torch's own allowlist
 (:mod:`ga2clip_mmaction.utils.checkpoint`).

@@ -1,5 +1,5 @@
 """Registered engine components (hooks, runners)."""
 from .hooks import ClassNamesHook
-from .runners import DistBackendRunner
+from .runners import GA2CLIPRunner
 
-__all__ = ['ClassNamesHook', 'DistBackendRunner']
+__all__ = ['ClassNamesHook', 'GA2CLIPRunner']

@@ -254,7 +254,7 @@ def build_test_config(args: argparse.Namespace) -> Config:
 
 def build_runner(cfg: Config):
     """Build the runner a config names, as mmaction2's own tools do: ``runner_type`` (our configs:
-    :class:`~ga2clip_mmaction.engine.runners.DistBackendRunner`) through MMEngine's ``RUNNERS``, else MMEngine's
+    :class:`~ga2clip_mmaction.engine.runners.GA2CLIPRunner`) through MMEngine's ``RUNNERS``, else MMEngine's
     ``Runner``.
 
     Args:

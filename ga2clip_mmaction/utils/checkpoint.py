@@ -2,13 +2,14 @@
 
 torch >= 2.6 loads with ``weights_only=True`` by default, so MMEngine 0.10.7's bare ``torch.load`` never runs
 code from a checkpoint, but it refuses the objects MMEngine itself saves (``HistoryBuffer`` in the message hub,
-numpy scalars ...), so ``--resume`` and test-time loading of a training checkpoint fail. :func:`allow_mmengine_globals`
-adds exactly those globals (:data:`SAFE_GLOBALS`) to torch's own allowlist
-(``torch.serialization.add_safe_globals``), the mechanism torch provides for this. It is additive: nothing torch
-would accept is refused, MMEngine keeps its own loaders and log lines, and torch's own opt-out
-(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``, for a file one trusts) works as documented by torch.
-``import ga2clip_mmaction`` calls it (one of the documented exceptions to "importing the plugin changes nothing
-it does not own", see docs/design.md); ``tests/test_import_side_effects.py`` checks it adds exactly this list.
+numpy scalars ...), so ``--resume`` and test-time loading of a training checkpoint fail.
+:func:`mmengine_checkpoint_globals` allows exactly those globals (:data:`SAFE_GLOBALS`) with torch's own mechanism
+(``torch.serialization.safe_globals``) for the duration of a load: our runner
+(:class:`~ga2clip_mmaction.engine.runners.GA2CLIPRunner`, ``runner_type`` of our configs) loads every checkpoint
+(``load_from``, ``--resume``, ``tools/test.py``) inside it, and :func:`safe_torch_load` too. It is additive: nothing
+torch would accept is refused, MMEngine keeps its own loaders and log lines, and torch's own opt-out
+(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``, for a file one trusts) works as documented by torch. Importing the plugin
+changes torch's allowlist in no way (``tests/test_import_side_effects.py``).
 
 Where the allowlist comes from (``tests/utils/test_checkpoint.py`` checks it is exactly this,
 against checkpoints written by a real ``Runner``):
@@ -35,10 +36,11 @@ which only returns the few methods listed in :data:`METHOD_REFERENCES`. numpy's
 :func:`safe_torch_load` is the loading our own code uses for files it reads directly (CLIP weights, hard
 prompts, released checkpoints): torch's default ``weights_only`` loading, with an error naming the file.
 """
+import contextlib
 import os.path as osp
 import pickle
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -110,7 +112,7 @@ def _safe_globals() -> List[Tuple[Any, str]]:
 
 
 #: Everything besides torch's own defaults that a checkpoint written by MMEngine may reference,
-#: as ``(object, full name in the pickle)`` pairs for :func:`torch.serialization.add_safe_globals`.
+#: as ``(object, full name in the pickle)`` pairs for :func:`torch.serialization.safe_globals`.
 SAFE_GLOBALS: List[Tuple[Any, str]] = _safe_globals()
 
 #: How to load a trusted file that needs another global (torch's own mechanisms, named in our errors).
@@ -118,17 +120,18 @@ TRUST_HINT = ('If you trust this file, allow the global with torch.serialization
               'load it with torch\'s own opt-out: TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1.')
 
 
-def allow_mmengine_globals() -> List[Tuple[Any, str]]:
-    """Add :data:`SAFE_GLOBALS` to torch's ``weights_only`` allowlist (idempotent).
+@contextlib.contextmanager
+def mmengine_checkpoint_globals() -> Iterator[None]:
+    """Within the context, torch's ``weights_only`` loading also allows :data:`SAFE_GLOBALS` (what MMEngine's own
+    checkpoints contain); globals allowed before stay allowed after it.
 
-    Returns:
-        list[tuple]: The entries this call added (empty when all were there already).
+    Yields:
+        None
     """
     present = set(torch.serialization.get_safe_globals())
-    added = [g for g in SAFE_GLOBALS if g not in present]
-    if added:
-        torch.serialization.add_safe_globals(added)
-    return added
+    extra = [g for g in SAFE_GLOBALS if g not in present]
+    with torch.serialization.safe_globals(extra):
+        yield
 
 
 class UntrustedCheckpointError(pickle.UnpicklingError):
@@ -165,7 +168,8 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
     """
     path = osp.realpath(osp.expanduser(filename))
     try:
-        return torch.load(path, map_location=map_location)
+        with mmengine_checkpoint_globals():
+            return torch.load(path, map_location=map_location)
     except pickle.UnpicklingError as err:
         offending = _offending_global(str(err))
         raise UntrustedCheckpointError(

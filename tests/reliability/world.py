@@ -72,7 +72,7 @@ default_hooks = dict(
     config_check=dict(type='ConfigCheckHook'), randomness=dict(type='ResumableRandomnessHook'),
     bad_videos=dict(type='BadVideoHook'), inert_anchor=dict(type='InertAnchorHook'))
 # CPU ranks (tests/engine/hooks/test_preemption_hook.py starts 2): gloo, chosen explicitly, run by our runner
-runner_type = 'mmaction.DistBackendRunner'
+runner_type = 'mmaction.GA2CLIPRunner'
 env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
                dist_cfg=dict(backend='gloo'))
 log_processor = dict(type='LogProcessor', window_size=1, by_epoch=True)

@@ -1,6 +1,6 @@
-"""Checkpoint loading: torch's ``weights_only`` default plus exactly the globals MMEngine checkpoints need (added
-to torch's allowlist); MMEngine keeps its own loader, anything else is refused by torch (and never executed),
-and torch's own opt-out works."""
+"""Checkpoint loading: torch's ``weights_only`` default plus exactly the globals MMEngine checkpoints need (torch's
+``safe_globals`` context, entered by our runner's loads and by safe_torch_load); MMEngine keeps its own loader,
+anything else is refused by torch (and never executed), and torch's own opt-out works."""
 import argparse
 import glob
 import logging
@@ -21,7 +21,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.utils.checkpoint import (NUMERIC_DTYPES, SAFE_GLOBALS, UntrustedCheckpointError,
-                                               allow_mmengine_globals, safe_torch_load)
+                                               mmengine_checkpoint_globals, safe_torch_load)
 
 TORCH_OPT_OUT = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 
@@ -78,7 +78,10 @@ def test_allowlist_is_exactly_what_runner_checkpoints_reference(runner_work_dir)
 
 
 def test_runner_checkpoint_loads_through_mmengine(runner_work_dir):
-    ckpt = CheckpointLoader.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
+    with pytest.raises(pickle.UnpicklingError, match='mmengine'):  # torch's default alone
+        CheckpointLoader.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
+    with mmengine_checkpoint_globals():
+        ckpt = CheckpointLoader.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
     assert isinstance(ckpt['meta']['dataset_meta']['channel'], ConfigDict)
     loss = ckpt['message_hub']['log_scalars']['train/loss']
     assert isinstance(loss, HistoryBuffer) and len(loss.data[0]) == 3
@@ -174,7 +177,7 @@ def test_malicious_checkpoint_is_refused_and_never_runs(tmp_path, kind, global_n
     _malicious_checkpoint(path, payload)
     for load in (lambda: load_checkpoint(torch.nn.Linear(2, 2), path),  # MMEngine's own loader: torch's error
                  lambda: CheckpointLoader.load_checkpoint(path)):
-        with pytest.raises(pickle.UnpicklingError) as err:
+        with mmengine_checkpoint_globals(), pytest.raises(pickle.UnpicklingError) as err:
             load()
         assert global_name in str(err.value) and 'GA2CLIP' not in str(err.value)
         assert not marker.exists()
@@ -190,11 +193,12 @@ def test_getattr_only_reaches_the_methods_mmengine_pickles(tmp_path):
     """``builtins.getattr`` is bound to a function that only returns the listed methods."""
     path = str(tmp_path / 'getattr.pth')
     _malicious_checkpoint(path, _Payload(getattr, HistoryBuffer, '__init__'))
-    with pytest.raises(pickle.UnpicklingError,
-                       match='mmengine.logging.history_buffer.HistoryBuffer.__init__'):
+    with mmengine_checkpoint_globals(), pytest.raises(
+            pickle.UnpicklingError, match='mmengine.logging.history_buffer.HistoryBuffer.__init__'):
         load_checkpoint(torch.nn.Linear(2, 2), path)
     _malicious_checkpoint(path, _Payload(getattr, HistoryBuffer, 'mean'))
-    assert CheckpointLoader.load_checkpoint(path)['meta']['payload'] is HistoryBuffer.mean
+    with mmengine_checkpoint_globals():
+        assert CheckpointLoader.load_checkpoint(path)['meta']['payload'] is HistoryBuffer.mean
 
 
 def test_torch_opt_out_works(tmp_path, monkeypatch):
@@ -231,8 +235,30 @@ def test_mmengine_keeps_its_own_local_loader_and_log_line(tmp_path, caplog):
         CheckpointLoader.load_checkpoint(str(tmp_path / 'missing.pth'))
 
 
-def test_mmengine_globals_are_in_torchs_allowlist():
-    """Added once at import through torch's own mechanism; calling again adds nothing."""
-    allowed = torch.serialization.get_safe_globals()
-    assert all(entry in allowed for entry in SAFE_GLOBALS)
-    assert allow_mmengine_globals() == []
+def test_mmengine_globals_are_allowed_only_inside_the_context():
+    """Importing the plugin adds nothing to torch's allowlist; the context adds exactly the MMEngine globals and
+    leaves globals allowed before it in place."""
+    before = torch.serialization.get_safe_globals()
+    assert not any(entry in before for entry in SAFE_GLOBALS)
+    user_entry = (argparse.Namespace, 'argparse.Namespace')
+    with torch.serialization.safe_globals([user_entry]):
+        with mmengine_checkpoint_globals():
+            inside = torch.serialization.get_safe_globals()
+            assert all(entry in inside for entry in SAFE_GLOBALS) and user_entry in inside
+        assert user_entry in torch.serialization.get_safe_globals()
+        assert not any(entry in torch.serialization.get_safe_globals() for entry in SAFE_GLOBALS)
+
+
+def test_our_runner_loads_mmengine_checkpoints(runner_work_dir, toy_recognizer_config):
+    """``load_from`` of a Runner checkpoint (message hub with HistoryBuffers) through GA2CLIPRunner, the runner our
+    configs name; MMEngine's own Runner with torch's default refuses the same file."""
+    from ga2clip_mmaction.engine.runners import GA2CLIPRunner
+    cfg = Config.fromfile(toy_recognizer_config)
+    assert cfg.runner_type == 'mmaction.GA2CLIPRunner'
+    cfg.work_dir = osp.join(runner_work_dir, 'load_from')
+    cfg.experiment_name = 'toy_load_from'
+    runner = GA2CLIPRunner.from_cfg(cfg)
+    ckpt = runner.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
+    assert isinstance(ckpt['message_hub']['log_scalars']['train/loss'], HistoryBuffer)
+    with pytest.raises(pickle.UnpicklingError, match='mmengine'):
+        Runner.load_checkpoint(runner, osp.join(runner_work_dir, 'epoch_1.pth'))

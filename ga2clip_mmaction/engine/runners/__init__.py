@@ -1,4 +1,4 @@
 """Registered runners."""
-from .dist_backend_runner import DistBackendRunner
+from .ga2clip_runner import GA2CLIPRunner
 
-__all__ = ['DistBackendRunner']
+__all__ = ['GA2CLIPRunner']

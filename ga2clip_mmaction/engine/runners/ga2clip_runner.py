@@ -1,10 +1,17 @@
-"""MMEngine's Runner that starts distributed training with the backend the config names, CPUs included.
+"""MMEngine's Runner that loads MMEngine's own checkpoints under torch's ``weights_only`` default and starts
+distributed training with the backend the config names, CPUs included.
 
+Checkpoints. torch >= 2.6 refuses the objects MMEngine's checkpoints hold (``HistoryBuffer``, numpy scalars ...);
+:meth:`GA2CLIPRunner.load_checkpoint` (``load_from``, ``--resume``, ``tools/test.py``) loads inside
+:func:`~ga2clip_mmaction.utils.checkpoint.mmengine_checkpoint_globals`, torch's own ``safe_globals`` context with
+exactly those globals; nothing else is allowed, nothing torch allows is refused.
+
+Distributed.
 MMEngine 0.10.7 assumes CUDA on its distributed path whatever the backend: ``init_dist`` (pytorch, slurm and mpi
 launchers) calls ``torch.cuda.set_device(local_rank)``, which raises where torch sees no CUDA device, and
 ``Runner.wrap_model`` gives DDP ``device_ids=[LOCAL_RANK]``, which torch refuses for a CPU model.
-:class:`DistBackendRunner` (``runner_type='mmaction.DistBackendRunner'`` in ``configs/_base_/default_runtime.py``)
-is MMEngine's Runner with two changes that apply only when the config chose CPU ranks explicitly
+:class:`GA2CLIPRunner` (``runner_type='mmaction.GA2CLIPRunner'`` in ``configs/_base_/default_runtime.py``)
+is MMEngine's Runner with two more changes that apply only when the config chose CPU ranks explicitly
 (``env_cfg.dist_cfg.backend='gloo'``, e.g. ``--cfg-options env_cfg.dist_cfg.backend=gloo``) and torch sees no
 CUDA device: the process group is started here, without ``set_device`` (:func:`start_cpu_process_group`), and
 MMEngine's own ``MMDistributedDataParallel`` is built with ``device_ids=None``. A backend that needs CUDA
@@ -22,6 +29,8 @@ import torch.distributed as torch_dist
 from mmengine.dist import is_distributed
 from mmengine.runner import Runner
 from mmaction.registry import RUNNERS
+
+from ...utils.checkpoint import mmengine_checkpoint_globals
 
 #: The backend that runs on CPUs.
 CPU_BACKEND = 'gloo'
@@ -79,10 +88,11 @@ def start_cpu_process_group(launcher: str, backend: str = CPU_BACKEND, port: Opt
 
 
 @RUNNERS.register_module()
-class DistBackendRunner(Runner):
-    """MMEngine's ``Runner``; distributed training on CPUs when the config says ``gloo`` (see the module doc).
+class GA2CLIPRunner(Runner):
+    """MMEngine's ``Runner``; MMEngine's checkpoints load under torch's ``weights_only`` default, and distributed
+    training runs on CPUs when the config says ``gloo`` (see the module doc).
 
-    Build it as MMEngine builds a custom runner: ``runner_type='mmaction.DistBackendRunner'`` in the config, which
+    Build it as MMEngine builds a custom runner: ``runner_type='mmaction.GA2CLIPRunner'`` in the config, which
     mmaction2's ``tools/train.py``/``test.py`` and ours read (``RUNNERS.build(cfg)``).
     """
 
@@ -114,3 +124,9 @@ class DistBackendRunner(Runner):
             model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                                      find_unused_parameters=self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
+
+    def load_checkpoint(self, filename: str, *args: Any, **kwargs: Any) -> Dict:
+        """MMEngine's ``load_checkpoint`` (``load_from``, ``resume``), with the globals MMEngine's own checkpoints
+        need allowed for its duration (torch's ``safe_globals``)."""
+        with mmengine_checkpoint_globals():
+            return super().load_checkpoint(filename, *args, **kwargs)

@@ -1,4 +1,4 @@
-"""DistBackendRunner: CPU ranks only where the config chooses gloo; nccl without CUDA fails clearly, before
+"""GA2CLIPRunner: CPU ranks only where the config chooses gloo; nccl without CUDA fails clearly, before
 training. (Two and three CPU ranks train through it in tests/tools/test_dist_launch.py and
 tests/engine/hooks/test_preemption_hook.py.)"""
 import os
@@ -7,7 +7,7 @@ import pytest
 import torch
 import torch.distributed as torch_dist
 
-from ga2clip_mmaction.engine.runners import dist_backend_runner as dbr
+from ga2clip_mmaction.engine.runners import ga2clip_runner as dbr
 
 no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason='torch sees CUDA: MMEngine\'s own path')
 
@@ -29,9 +29,9 @@ def test_the_configs_name_our_runner_and_nccl():
     from mmengine.config import Config
     root = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
     cfg = Config.fromfile(os.path.join(root, 'configs', '_base_', 'default_runtime.py'))
-    assert cfg.runner_type == 'mmaction.DistBackendRunner' and cfg.env_cfg.dist_cfg.backend == 'nccl'
+    assert cfg.runner_type == 'mmaction.GA2CLIPRunner' and cfg.env_cfg.dist_cfg.backend == 'nccl'
     from mmengine.registry import RUNNERS
-    assert RUNNERS.get(cfg.runner_type) is dbr.DistBackendRunner
+    assert RUNNERS.get(cfg.runner_type) is dbr.GA2CLIPRunner
 
 
 @pytest.mark.parametrize('launcher, env, expected', [
