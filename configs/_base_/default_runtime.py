@@ -2,8 +2,8 @@
 # Inherit with `_base_ = ['../_base_/default_runtime.py']` (path relative to the inheriting config).
 default_scope = 'mmaction'
 
-# Importing the plugin registers our components into mmaction.registry (under our own names) and adds the
-# globals MMEngine's checkpoints need to torch's weights_only allowlist (README, "What importing the plugin changes").
+# Importing the plugin registers our components into mmaction.registry, under our own names (README,
+# "What importing the plugin changes").
 custom_imports = dict(imports=['ga2clip_mmaction'], allow_failed_imports=False)
 
 default_hooks = dict(
@@ -38,7 +38,8 @@ default_hooks = dict(
 # them every epoch would only let the hard prompt drift by float rounding (tests/tools/
 # test_dist_launch.py checks it stays bit-identical under 3 ranks).
 
-# MMEngine's Runner, plus distributed training on CPUs where the config chooses it (GA2CLIPRunner):
+# MMEngine's Runner, loading MMEngine's checkpoints under torch's weights_only default (their globals allowed
+# during the load), plus distributed training on CPUs where the config chooses it (GA2CLIPRunner):
 # with env_cfg.dist_cfg.backend='gloo' on a machine where torch sees no CUDA device it starts the process
 # group without MMEngine's torch.cuda.set_device and builds DDP without device_ids; 'nccl' on such a machine
 # fails before training with a message naming the choice. With CUDA it is MMEngine's Runner.
