@@ -3,10 +3,13 @@
 Importing this package (configs do it with
 ``custom_imports = dict(imports=['ga2clip_mmaction'], allow_failed_imports=False)``)
 
-1. applies the upstream compatibility fixes of :mod:`ga2clip_mmaction.compat` before anything
-   imports ``mmaction.models``;
-2. installs secure checkpoint loading (:mod:`ga2clip_mmaction.utils.checkpoint`);
-3. registers every component of this package into ``mmaction.registry``.
+registers every component of this package into ``mmaction.registry`` under our own names, and changes no
+object that MMEngine, MMAction2, mmcv or torch own, except for the documented list (docs/design.md, "What importing
+the plugin changes"; ``tests/test_import_side_effects.py`` checks both):
+
+1. the DRN placeholder (:mod:`ga2clip_mmaction.compat`), without which ``mmaction.models`` does not import from
+   the mmaction2 1.2.0 wheel; it must come before anything imports ``mmaction.models``;
+2. our open_clip model configs, added to open_clip's model-config registry (:mod:`ga2clip_mmaction.models.clip_configs`).
 """
 try:
     import mmcv  # noqa: F401  (mmcv-lite or the full mmcv; setup.py's extras `lite` / `full`)
@@ -18,10 +21,6 @@ except ImportError as err:
 from . import compat  # noqa: E402
 
 compat.apply_all()
-
-from .utils import checkpoint as _checkpoint  # noqa: E402
-
-_checkpoint.install()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402

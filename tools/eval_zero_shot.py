@@ -15,14 +15,14 @@ import os
 import os.path as osp
 from typing import Dict, List
 
-import ga2clip_mmaction  # noqa: F401  (compat fixes + registration before mmaction.models)
+import ga2clip_mmaction  # noqa: F401  (registration before mmaction.models)
 from mmengine.config import DictAction
 from mmengine.dist import is_main_process
 
 from ga2clip_mmaction.datasets.views import apply_test_views
 from ga2clip_mmaction.evaluation.zero_shot import (aggregate_zero_shot,
                                                    format_zero_shot_markdown)
-from ga2clip_mmaction.engine.runner_setup import build_test_config
+from ga2clip_mmaction.engine.runner_setup import build_runner, build_test_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -78,7 +78,6 @@ def main(argv=None) -> Dict[str, Dict[str, dict]]:
     Returns:
         dict: ``{dataset: {metric: dict(mean, std, n, values)}}``.
     """
-    from mmengine.runner import Runner
     args = parse_args(argv)
     results: Dict[str, Dict[str, float]] = {}
     for config in expand_configs(args.configs):
@@ -89,7 +88,7 @@ def main(argv=None) -> Dict[str, Dict[str, dict]]:
         cfg = build_test_config(run_args)
         if args.views is not None:
             apply_test_views(cfg, args.views)
-        results[name] = Runner.from_cfg(cfg).test()
+        results[name] = build_runner(cfg).test()
     summary = aggregate_zero_shot(results)
     if is_main_process():
         table = format_zero_shot_markdown(summary)

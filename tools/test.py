@@ -11,10 +11,10 @@ import argparse
 import os
 import sys
 
-import ga2clip_mmaction  # noqa: F401  (compat fixes + registration before mmaction.models)
+import ga2clip_mmaction  # noqa: F401  (registration before mmaction.models)
 from ga2clip_mmaction.utils.process_group import teardown_process_group
 from ga2clip_mmaction.engine.runner_setup import (
-    build_test_config, build_test_parser)
+    build_runner, build_test_config, build_test_parser)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -34,9 +34,8 @@ def main(argv=None):
     Returns:
         dict: The metrics.
     """
-    from mmengine.runner import Runner
     args = parse_args(argv)
-    runner = Runner.from_cfg(build_test_config(args))
+    runner = build_runner(build_test_config(args))
     return runner.test()
 
 

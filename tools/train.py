@@ -7,10 +7,10 @@ import argparse
 import os
 import sys
 
-import ga2clip_mmaction  # noqa: F401  (compat fixes + registration before mmaction.models)
+import ga2clip_mmaction  # noqa: F401  (registration before mmaction.models)
 from ga2clip_mmaction.utils.process_group import teardown_process_group
 from ga2clip_mmaction.engine.runner_setup import (
-    build_train_config, build_train_parser)
+    build_runner, build_train_config, build_train_parser)
 
 
 def parse_args(argv=None) -> argparse.Namespace:
@@ -31,9 +31,8 @@ def main(argv=None):
         mmengine.runner.Runner: The runner after training (its ``epoch``/``iter`` tell where
         training, possibly resumed, ended).
     """
-    from mmengine.runner import Runner
     args = parse_args(argv)
-    runner = Runner.from_cfg(build_train_config(args))
+    runner = build_runner(build_train_config(args))
     runner.train()
     return runner
 

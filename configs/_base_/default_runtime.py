@@ -2,8 +2,8 @@
 # Inherit with `_base_ = ['../_base_/default_runtime.py']` (path relative to the inheriting config).
 default_scope = 'mmaction'
 
-# Importing the plugin applies the upstream compat fixes, installs secure checkpoint loading
-# and registers our components into mmaction.registry.
+# Importing the plugin registers our components into mmaction.registry, under our own names (README,
+# "What importing the plugin changes").
 custom_imports = dict(imports=['ga2clip_mmaction'], allow_failed_imports=False)
 
 default_hooks = dict(
@@ -13,8 +13,10 @@ default_hooks = dict(
     param_scheduler=dict(type='ParamSchedulerHook'),
     # Small checkpoints (trained parameters + fingerprint of the frozen CLIP weights, which are re-read
     # from clip.weights); full_checkpoint=True writes self-contained ones (docs/performance.md).
+    # Checkpoint files are written through our atomic file backend (temporary file, fsync, rename: a process
+    # killed while saving leaves the previous checkpoint); the last_checkpoint pointer is replaced atomically.
     checkpoint=dict(type='SmallCheckpointHook', interval=1, save_best='auto', max_keep_ckpts=3,
-                    full_checkpoint=False),
+                    full_checkpoint=False, backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # Our reliability hooks, declared here so that every way of starting a run (our tools/train.py,
     # mmaction2's own tools/train.py and tools/test.py, `mim train`, a Runner built in Python) gets the same.
@@ -37,13 +39,18 @@ default_hooks = dict(
 # them every epoch would only let the hard prompt drift by float rounding (tests/tools/
 # test_dist_launch.py checks it stays bit-identical under 3 ranks).
 
+# MMEngine's Runner, loading MMEngine's checkpoints under torch's weights_only default (their globals allowed
+# during the load), plus distributed training on CPUs where the config chooses it (GA2CLIPRunner):
+# with env_cfg.dist_cfg.backend='gloo' on a machine where torch sees no CUDA device it starts the process
+# group without MMEngine's torch.cuda.set_device and builds DDP without device_ids; 'nccl' on such a machine
+# fails before training with a message naming the choice. With CUDA it is MMEngine's Runner.
+runner_type = 'mmaction.GA2CLIPRunner'
+
 env_cfg = dict(
     cudnn_benchmark=False,
     mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
-    # nccl, MMEngine's default. On a machine where torch sees no CUDA device (CPU machines, CI) the
-    # process group starts with gloo instead, decided when it starts (ga2clip_mmaction.compat), so
-    # tools/dist_*.sh, tools/slurm_*.sh and mmaction2's own tools run anywhere, and a config dumped on
-    # a CPU machine still runs nccl on a GPU machine.
+    # nccl, MMEngine's default (GPUs). CPU ranks are an explicit choice:
+    # tools/dist_train.sh CFG 2 --cfg-options env_cfg.dist_cfg.backend=gloo
     dist_cfg=dict(backend='nccl'))
 
 log_processor = dict(type='LogProcessor', window_size=20, by_epoch=True)

@@ -1,12 +1,9 @@
-"""Fixes of the installed mmaction2 package: the DRN localizer missing from its wheel, and the numpy 2 hue
-overflow of ``ColorJitter``. Both probes are cheap (a directory lookup; one call on a 1x1 image) and run at
-``import ga2clip_mmaction``, the DRN one before anything imports ``mmaction.models``."""
+"""Fix of the installed mmaction2 package: the DRN localizer missing from its wheel. The probe is a directory
+lookup and runs at ``import ga2clip_mmaction``, before anything imports ``mmaction.models``."""
 import importlib.util
 import os.path as osp
 import sys
 import types
-
-import numpy as np
 
 
 def _mmaction_dir() -> str:
@@ -30,7 +27,8 @@ def fix_missing_drn_localizer() -> bool:
     ``.drn.drn.DRN``, so ``import mmaction.models`` raises ``ModuleNotFoundError``
     (open-mmlab/mmaction2#2714).
 
-    Fix: register placeholder modules ``mmaction.models.localizers.drn[.drn]`` whose ``DRN``
+    Fix: register placeholder modules ``mmaction.models.localizers.drn[.drn]`` whose ``DRN`` is registered in
+    ``mmaction.registry.MODELS`` under MMAction2's own name, as the real module would, so that ``type='DRN'``
     raises a clear error when built. DRN (temporal grounding) is unrelated to recognition.
 
     Delete when: the mmaction2 release we pin ships the ``drn`` package (the probe then
@@ -50,6 +48,9 @@ def fix_missing_drn_localizer() -> bool:
                               '(open-mmlab/mmaction2#2714); install mmaction2 from source '
                               'to use it.')
 
+    from mmaction.registry import MODELS  # the registries only: mmaction.models is not imported
+    if 'DRN' not in MODELS.module_dict:
+        MODELS.register_module(name='DRN', module=DRN)
     pkg = types.ModuleType('mmaction.models.localizers.drn')
     pkg.__path__ = []  # mark as a package
     mod = types.ModuleType('mmaction.models.localizers.drn.drn')
@@ -57,47 +58,4 @@ def fix_missing_drn_localizer() -> bool:
     pkg.drn = mod
     sys.modules[pkg.__name__] = pkg
     sys.modules[mod.__name__] = mod
-    return True
-
-
-def colorjitter_hue_overflows() -> bool:
-    """Whether mmaction's ``ColorJitter.adjust_hue`` fails on a negative hue shift."""
-    from mmaction.datasets.transforms.processing import ColorJitter
-    img = np.full((1, 1, 3), (255, 0, 0), dtype=np.float32)  # hue 0 in OpenCV's HSV
-    try:
-        ColorJitter.adjust_hue(img, -0.1)
-    except OverflowError:
-        return True
-    return False
-
-
-def _adjust_hue_int(img: np.ndarray, factor: float) -> np.ndarray:
-    """Shift the hue of an RGB image by ``factor`` (fraction of 255), computed in int32."""
-    import cv2
-    img = np.clip(img, 0, 255).astype(np.uint8)
-    hsv = cv2.cvtColor(img, cv2.COLOR_RGB2HSV)
-    hue = (hsv[..., 0].astype(np.int32) + int(factor * 255)) % 180
-    hsv[..., 0] = hue.astype(np.uint8)
-    return cv2.cvtColor(hsv, cv2.COLOR_HSV2RGB).astype(np.float32)
-
-
-def fix_colorjitter_hue_numpy2() -> bool:
-    """Make mmaction's ``ColorJitter`` hue shift work with numpy 2.
-
-    Upstream bug: ``ColorJitter.adjust_hue`` adds a Python ``int`` offset to a ``uint8``
-    array. Under numpy 2 (NEP 50) a negative offset raises ``OverflowError`` and a positive one
-    wraps around 256 before the ``% 180``; numpy 1 upcast the negative case.
-
-    Fix: replace the static method by one that shifts the hue in int32.
-
-    Delete when: mmaction2 computes the hue shift in a wider dtype (the probe then returns
-    ``False`` and this fix is inert).
-
-    Returns:
-        bool: Whether the fix acted.
-    """
-    if not colorjitter_hue_overflows():
-        return False
-    from mmaction.datasets.transforms.processing import ColorJitter
-    ColorJitter.adjust_hue = staticmethod(_adjust_hue_int)
     return True

@@ -1,4 +1,5 @@
-"""Registered engine components (hooks)."""
+"""Registered engine components (hooks, runners)."""
 from .hooks import ClassNamesHook
+from .runners import GA2CLIPRunner
 
-__all__ = ['ClassNamesHook']
+__all__ = ['ClassNamesHook', 'GA2CLIPRunner']

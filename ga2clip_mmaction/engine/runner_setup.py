@@ -251,3 +251,19 @@ def build_test_config(args: argparse.Namespace) -> Config:
     if getattr(args, 'show', False) or getattr(args, 'show_dir', None) is not None:
         _enable_visualization(cfg, args)
     return cfg
+
+
+def build_runner(cfg: Config):
+    """Build the runner a config names, as mmaction2's own tools do: ``runner_type`` (our configs:
+    :class:`~ga2clip_mmaction.engine.runners.GA2CLIPRunner`) through MMEngine's ``RUNNERS``, else MMEngine's
+    ``Runner``.
+
+    Args:
+        cfg (Config): A config ready for the runner (:func:`build_train_config`, :func:`build_test_config`).
+
+    Returns:
+        mmengine.runner.Runner: The runner.
+    """
+    from mmengine.registry import RUNNERS
+    from mmengine.runner import Runner
+    return RUNNERS.build(cfg) if 'runner_type' in cfg else Runner.from_cfg(cfg)

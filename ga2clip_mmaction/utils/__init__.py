@@ -1,8 +1,4 @@
-"""Utilities: secure checkpoint loading and helpers shared by tools and components."""
-from .checkpoint import (SAFE_GLOBALS, TRUST_ENV, UntrustedCheckpointError,
-                         load_local_checkpoint, safe_torch_load)
+"""Utilities: checkpoint loading and helpers shared by tools and components."""
+from .checkpoint import SAFE_GLOBALS, UntrustedCheckpointError, mmengine_checkpoint_globals, safe_torch_load
 
-__all__ = [
-    'SAFE_GLOBALS', 'TRUST_ENV', 'UntrustedCheckpointError', 'load_local_checkpoint',
-    'safe_torch_load'
-]
+__all__ = ['SAFE_GLOBALS', 'UntrustedCheckpointError', 'mmengine_checkpoint_globals', 'safe_torch_load']

@@ -1,8 +1,9 @@
 """Atomic file writes: a reader, or a run resumed after a kill, sees the old file or the complete new one.
 
-:class:`AtomicLocalBackend` is MMEngine's local file backend with atomic ``put``/``put_text``;
-:func:`ga2clip_mmaction.utils.checkpoint.install` registers it, so ``save_checkpoint`` (hence every
-``CheckpointHook`` and ``Runner.save_checkpoint``) writes to a hidden temporary file in the target folder and
+:class:`AtomicLocalBackend` is MMEngine's local file backend with atomic ``put``/``put_text``, registered
+under its own name :data:`BACKEND_NAME` (``'atomic_local'``; MMEngine's ``'local'`` backend stays as it is). A
+checkpoint hook that names it (``backend_args=dict(backend='atomic_local')``, as ``configs/_base_/default_runtime.py``
+does for ``SmallCheckpointHook``) writes each checkpoint to a hidden temporary file in the target folder and
 ``os.replace`` s it over the target: a process killed while saving leaves the previous checkpoint intact and
 ``--resume`` picks it. Code that saves with ``torch.save`` itself uses :func:`atomic_torch_save`; the
 ``last_checkpoint`` pointer is written with :func:`atomic_write_text`.
@@ -15,7 +16,11 @@ from pathlib import Path
 from typing import Any, Union
 
 import torch
-from mmengine.fileio import LocalBackend
+from mmengine.fileio import LocalBackend, register_backend
+from mmengine.fileio.backends.registry_utils import backends as _mmengine_backends
+
+#: Name of :class:`AtomicLocalBackend` among MMEngine's file backends (``backend_args=dict(backend=...)``).
+BACKEND_NAME = 'atomic_local'
 
 
 def current_umask() -> int:
@@ -102,8 +107,8 @@ def atomic_torch_save(obj: Any, filepath: Union[str, Path]) -> None:
 class AtomicLocalBackend(LocalBackend):
     """MMEngine's local file backend whose ``put``/``put_text`` replace the target atomically.
 
-    Registered by :func:`install` for plain paths (the ``''`` prefix, backend name ``'local'``), so
-    ``mmengine.runner.save_checkpoint`` and everything built on it writes checkpoints atomically.
+    Registered under :data:`BACKEND_NAME` only (no URI prefix: plain paths keep MMEngine's ``'local'``), so it is
+    used where a config names it, e.g. ``SmallCheckpointHook(backend_args=dict(backend='atomic_local'))``.
     """
 
     def put(self, obj: bytes, filepath: Union[str, Path]) -> None:
@@ -113,3 +118,7 @@ class AtomicLocalBackend(LocalBackend):
     def put_text(self, obj: str, filepath: Union[str, Path], encoding: str = 'utf-8') -> None:
         """Write text atomically (see :func:`atomic_write_bytes`)."""
         atomic_write_bytes(obj.encode(encoding), filepath)
+
+
+if BACKEND_NAME not in _mmengine_backends:  # a registration under our own name (a re-import finds it there)
+    register_backend(BACKEND_NAME, AtomicLocalBackend)

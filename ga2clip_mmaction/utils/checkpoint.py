@@ -1,15 +1,15 @@
-"""Secure checkpoint loading for MMEngine: ``weights_only=True`` plus an explicit allowlist.
+"""Checkpoint loading under torch's ``weights_only`` default, with the globals MMEngine's own checkpoints need.
 
-MMEngine 0.10.7 loads local checkpoints with a bare ``torch.load``: under torch < 2.6 that
-unpickles arbitrary objects (a checkpoint can run code), under torch >= 2.6 it refuses the
-``HistoryBuffer`` objects MMEngine itself saves, so ``--resume`` and test-time loading fail.
-
-:func:`install` replaces MMEngine's local-file loader (``CheckpointLoader`` scheme ``''``) with
-:func:`load_local_checkpoint`, which always uses ``weights_only=True`` with the globals that
-checkpoints written by MMEngine's ``Runner`` contain (:data:`SAFE_GLOBALS`). A file that needs
-anything else is refused with :class:`UntrustedCheckpointError`, naming the global and the opt-in:
-list the file in the environment variable ``GA2CLIP_TRUSTED_CHECKPOINTS`` (paths separated by
-``os.pathsep``) to load it with full unpickling. There is no blanket switch.
+torch >= 2.6 loads with ``weights_only=True`` by default, so MMEngine 0.10.7's bare ``torch.load`` never runs
+code from a checkpoint, but it refuses the objects MMEngine itself saves (``HistoryBuffer`` in the message hub,
+numpy scalars ...), so ``--resume`` and test-time loading of a training checkpoint fail.
+:func:`mmengine_checkpoint_globals` allows exactly those globals (:data:`SAFE_GLOBALS`) with torch's own mechanism
+(``torch.serialization.safe_globals``) for the duration of a load: our runner
+(:class:`~ga2clip_mmaction.engine.runners.GA2CLIPRunner`, ``runner_type`` of our configs) loads every checkpoint
+(``load_from``, ``--resume``, ``tools/test.py``) inside it, and :func:`safe_torch_load` too. It is additive: nothing
+torch would accept is refused, MMEngine keeps its own loaders and log lines, and torch's own opt-out
+(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``, for a file one trusts) works as documented by torch. Importing the plugin
+changes torch's allowlist in no way (``tests/test_import_side_effects.py``).
 
 Where the allowlist comes from (``tests/utils/test_checkpoint.py`` checks it is exactly this,
 against checkpoints written by a real ``Runner``):
@@ -28,19 +28,19 @@ against checkpoints written by a real ``Runner``):
   annealing function, by reference (``getattr(OneCycleParamScheduler, '_annealing_cos')``).
 * The AMP loss scaler state and optimizer states are plain numbers and tensors.
 
-Saving is atomic (:mod:`~ga2clip_mmaction.utils.atomic_write`) and loads into a model complete small
-checkpoints (:mod:`~ga2clip_mmaction.utils.small_checkpoint`): :func:`install` sets up all three.
-
 ``builtins.getattr`` is never allowed as such: the name is bound to :func:`_method_reference`,
 which only returns the few methods listed in :data:`METHOD_REFERENCES`. numpy's
 ``_reconstruct``/``scalar`` are accepted under their numpy 1 (``numpy.core``) and numpy 2
 (``numpy._core``) paths, so checkpoints written with either numpy load with the other.
+
+:func:`safe_torch_load` is the loading our own code uses for files it reads directly (CLIP weights, hard
+prompts, released checkpoints): torch's default ``weights_only`` loading, with an error naming the file.
 """
-import os
+import contextlib
 import os.path as osp
 import pickle
 import re
-from typing import Any, Dict, List, Optional, Tuple
+from typing import Any, Dict, Iterator, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -48,16 +48,10 @@ from mmengine.config import ConfigDict
 from mmengine.logging import HistoryBuffer
 from mmengine.optim.scheduler.param_scheduler import OneCycleParamScheduler
 
-from .atomic_write import AtomicLocalBackend
-from .small_checkpoint import small_aware_loader
-
 try:  # numpy >= 2 (numpy 1.26 also ships this alias)
     from numpy._core import multiarray as _multiarray
 except ImportError:  # pragma: no cover - numpy < 1.26
     from numpy.core import multiarray as _multiarray
-
-#: Environment variable listing checkpoint files to load with full (unsafe) unpickling.
-TRUST_ENV = 'GA2CLIP_TRUSTED_CHECKPOINTS'
 
 #: Functions that MMEngine checkpoints reference as ``getattr(owner, name)``.
 METHOD_REFERENCES: Dict[type, Tuple[str, ...]] = {
@@ -118,22 +112,30 @@ def _safe_globals() -> List[Tuple[Any, str]]:
 
 
 #: Everything besides torch's own defaults that a checkpoint written by MMEngine may reference,
-#: as ``(object, full name in the pickle)`` pairs for :class:`torch.serialization.safe_globals`.
+#: as ``(object, full name in the pickle)`` pairs for :func:`torch.serialization.safe_globals`.
 SAFE_GLOBALS: List[Tuple[Any, str]] = _safe_globals()
 
+#: How to load a trusted file that needs another global (torch's own mechanisms, named in our errors).
+TRUST_HINT = ('If you trust this file, allow the global with torch.serialization.add_safe_globals([...]), or '
+              'load it with torch\'s own opt-out: TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1.')
 
-class UntrustedCheckpointError(RuntimeError):
-    """A checkpoint needs a global outside the allowlist and was not trusted explicitly."""
 
+@contextlib.contextmanager
+def mmengine_checkpoint_globals() -> Iterator[None]:
+    """Within the context, torch's ``weights_only`` loading also allows :data:`SAFE_GLOBALS` (what MMEngine's own
+    checkpoints contain); globals allowed before stay allowed after it.
 
-def trusted_paths() -> List[str]:
-    """Return the resolved paths listed in ``GA2CLIP_TRUSTED_CHECKPOINTS``.
-
-    Returns:
-        list[str]: Real paths (``~`` expanded, symlinks resolved).
+    Yields:
+        None
     """
-    raw = os.environ.get(TRUST_ENV, '')
-    return [osp.realpath(osp.expanduser(p)) for p in raw.split(os.pathsep) if p]
+    present = set(torch.serialization.get_safe_globals())
+    extra = [g for g in SAFE_GLOBALS if g not in present]
+    with torch.serialization.safe_globals(extra):
+        yield
+
+
+class UntrustedCheckpointError(pickle.UnpicklingError):
+    """A file our code reads needs a global that torch's ``weights_only`` loading does not allow."""
 
 
 def _offending_global(message: str) -> str:
@@ -151,68 +153,25 @@ def _offending_global(message: str) -> str:
 
 
 def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
-    """Load ``filename`` with ``weights_only=True`` and the MMEngine allowlist.
+    """Load ``filename`` with torch's default (``weights_only``) loading and the MMEngine globals.
 
     Args:
-        filename (str): Path of a local checkpoint file.
+        filename (str): Path of a local file (``~`` is expanded).
         map_location (Any, optional): As for :func:`torch.load`. Defaults to None.
 
     Returns:
         Any: The loaded object.
 
     Raises:
-        UntrustedCheckpointError: The file needs a global outside :data:`SAFE_GLOBALS` and is not
-            listed in ``GA2CLIP_TRUSTED_CHECKPOINTS``.
+        UntrustedCheckpointError: The file needs a global torch does not allow; the message names the file,
+            the global and torch's own ways to load a trusted file.
     """
     path = osp.realpath(osp.expanduser(filename))
-    if path in trusted_paths():
-        return torch.load(path, map_location=map_location, weights_only=False)
-    # Leave globals the user allowlisted process-wide in place when the context exits.
-    already = set(torch.serialization.get_safe_globals())
-    extra = [g for g in SAFE_GLOBALS if g not in already]
     try:
-        with torch.serialization.safe_globals(extra):
-            return torch.load(path, map_location=map_location, weights_only=True)
+        with mmengine_checkpoint_globals():
+            return torch.load(path, map_location=map_location)
     except pickle.UnpicklingError as err:
         offending = _offending_global(str(err))
         raise UntrustedCheckpointError(
-            f'Refusing to load checkpoint {path}: it needs `{offending}`, which is not on the '
-            f'allowlist of objects MMEngine checkpoints contain, and unpickling it could execute '
-            f'arbitrary code. If you trust this file, opt in with `export {TRUST_ENV}={path}` '
-            f'(several paths separated by "{os.pathsep}").') from None
-
-
-def load_local_checkpoint(filename: str, map_location: Optional[Any] = None) -> Any:
-    """MMEngine ``CheckpointLoader`` backend for local paths (the ``''`` scheme).
-
-    Args:
-        filename (str): Local checkpoint path (``~`` is expanded).
-        map_location (Any, optional): As for :func:`torch.load`. Defaults to None.
-
-    Returns:
-        Any: The loaded checkpoint.
-
-    Raises:
-        FileNotFoundError: ``filename`` does not exist.
-        UntrustedCheckpointError: See :func:`safe_torch_load`.
-    """
-    filename = osp.expanduser(filename)
-    if not osp.isfile(filename):
-        raise FileNotFoundError(f'{filename} can not be found.')
-    return safe_torch_load(filename, map_location=map_location)
-
-
-def install() -> None:
-    """Register :func:`load_local_checkpoint` as MMEngine's loader for local files,
-    :class:`AtomicLocalBackend` as its local file backend (atomic checkpoint saving), and make every
-    MMEngine load of a checkpoint into a model (``Runner.load_checkpoint``/``resume``, hence ``load_from``,
-    ``--resume`` and ``tools/test.py``, and ``mmengine.runner.load_checkpoint``) complete small checkpoints
-    through :func:`~ga2clip_mmaction.utils.small_checkpoint.refill_small_checkpoint`."""
-    from mmengine.fileio import register_backend
-    from mmengine.runner import checkpoint as mm_checkpoint
-    from mmengine.runner import runner as mm_runner
-    from mmengine.runner.checkpoint import CheckpointLoader
-    CheckpointLoader.register_scheme(prefixes='', loader=load_local_checkpoint, force=True)
-    register_backend('local', AtomicLocalBackend, force=True, prefixes='')
-    for module in (mm_checkpoint, mm_runner):
-        module._load_checkpoint_to_model = small_aware_loader(module._load_checkpoint_to_model)
+            f'Refusing to load {path}: it needs `{offending}`, which torch\'s weights_only loading does not '
+            f'allow (unpickling it could execute arbitrary code). {TRUST_HINT}') from None

@@ -2,14 +2,22 @@
 
 A module declares its frozen part with ``frozen_parameter_names()`` (:func:`declared_frozen_names`);
 :func:`shrink_checkpoint` (what ``SmallCheckpointHook`` calls before a save) drops those tensors and records their
-names, ``[dtype, shape, blake2b digest]`` and one fingerprint in ``meta['small_checkpoint']``;
-:func:`refill_small_checkpoint` checks the model being loaded into holds the same tensors and puts them back.
-Whether a checkpoint is small is read from that record only, never from ``requires_grad``.
-:func:`small_aware_loader` wraps MMEngine's ``_load_checkpoint_to_model`` so that every MMEngine load refills
-(:func:`ga2clip_mmaction.utils.checkpoint.install` applies it).
+names, ``[dtype, shape, blake2b digest]`` and one fingerprint in ``meta['small_checkpoint']`` and, for each
+outermost declaring module, in the state dict's own metadata (``state_dict._metadata[<module prefix>]``, which
+torch and MMEngine hand to that module's ``_load_from_state_dict``). Whether a checkpoint is small is read from
+that record only, never from ``requires_grad``.
+
+Loading refills through the models' own ``load_state_dict`` machinery, nothing of MMEngine is wrapped: a module
+that declares a frozen part calls :func:`refill_small_checkpoints_on_load` in its ``__init__``, which registers
+:func:`refill_pre_hook` as its ``load_state_dict`` pre-hook. Any load into it (MMEngine's
+``load_checkpoint``/``Runner.load_checkpoint``/``resume``, ``EMAHook``, torch's ``load_state_dict``) checks the
+model holds the saved frozen tensors and puts them back (:func:`refill_state_dict`). ``SmallCheckpointHook``
+also completes the whole checkpoint from its ``meta`` record before MMEngine loads it (:func:`refill_small_checkpoint`),
+which covers checkpoints written before the record went into the state dict's metadata.
 """
 import hashlib
 import re
+from collections import OrderedDict
 from typing import Any, Dict, List, Optional
 
 import torch
@@ -26,6 +34,35 @@ FROZEN_DECLARATION = 'frozen_parameter_names'
 
 class SmallCheckpointError(RuntimeError):
     """A small checkpoint cannot be completed from the model (missing, renamed, cast or other frozen weights)."""
+
+
+def declared_frozen_groups(model: torch.nn.Module) -> Dict[str, List[str]]:
+    """The outermost modules of ``model`` that declare a frozen part, and their declarations.
+
+    Args:
+        model (nn.Module): The model (unwrapped).
+
+    Returns:
+        dict[str, list[str]]: Module prefix (``''`` for ``model`` itself, else ``'backbone.'`` and so on) ->
+        the names it declares, relative to it, in its ``state_dict()`` order.
+    """
+    groups: Dict[str, List[str]] = {}
+    for prefix, module in model.named_modules():
+        if any(prefix.startswith(p) for p in groups):
+            continue
+        declare = getattr(module, FROZEN_DECLARATION, None)
+        if not callable(declare):
+            continue
+        base = prefix + '.' if prefix else ''
+        order = {k: i for i, k in enumerate(module.state_dict(keep_vars=True))}
+        names = list(declare())
+        unknown = [base + n for n in names if n not in order]
+        if unknown:
+            raise KeyError(f'declared frozen names that are not in the state dict: {unknown[:5]}')
+        groups[base] = sorted(set(names), key=order.__getitem__)
+        if not prefix:
+            break
+    return groups
 
 
 def declared_frozen_names(model: torch.nn.Module) -> List[str]:
@@ -136,6 +173,17 @@ def small_state_dict(model: torch.nn.Module, state: Dict[str, torch.Tensor], pre
     return small
 
 
+def _record_in_metadata(model: torch.nn.Module, state: Dict[str, torch.Tensor], prefix: str = '') -> None:
+    """Put each declaring module's record (names relative to it) into ``state._metadata`` under its prefix."""
+    metadata = getattr(state, '_metadata', None)
+    metadata = OrderedDict() if metadata is None else OrderedDict((k, dict(v)) for k, v in metadata.items())
+    for base, names in declared_frozen_groups(model).items():
+        module = model.get_submodule(base[:-1]) if base else model
+        key = (prefix + base)[:-1]
+        metadata.setdefault(key, {})[SMALL_META_KEY] = frozen_record(module, names)
+    state._metadata = metadata
+
+
 def shrink_checkpoint(model: torch.nn.Module, checkpoint: Dict[str, Any]) -> bool:
     """Make ``checkpoint`` (as MMEngine is about to save it) small: drop the declared frozen tensors of
     ``model`` from ``state_dict`` (and ``ema_state_dict``) and record them in ``meta['small_checkpoint']``.
@@ -151,8 +199,10 @@ def shrink_checkpoint(model: torch.nn.Module, checkpoint: Dict[str, Any]) -> boo
     if not names:
         return False
     checkpoint['state_dict'] = small_state_dict(model, checkpoint['state_dict'], names=names)
+    _record_in_metadata(model, checkpoint['state_dict'])
     if 'ema_state_dict' in checkpoint:
         checkpoint['ema_state_dict'] = small_state_dict(model, checkpoint['ema_state_dict'], 'module.', names)
+        _record_in_metadata(model, checkpoint['ema_state_dict'], 'module.')
     checkpoint.setdefault('meta', {})[SMALL_META_KEY] = frozen_record(model, names)
     return True
 
@@ -164,7 +214,11 @@ def small_checkpoint_record(checkpoint: Any) -> Optional[Dict[str, Any]]:
         SmallCheckpointError: The record is not one this version writes (an older small checkpoint).
     """
     meta = checkpoint.get('meta') if isinstance(checkpoint, dict) else None
-    record = meta.get(SMALL_META_KEY) if isinstance(meta, dict) else None
+    return _valid_record(meta.get(SMALL_META_KEY) if isinstance(meta, dict) else None)
+
+
+def _valid_record(record: Any) -> Optional[Dict[str, Any]]:
+    """``record`` when it is a small-checkpoint record of this format, None when absent; else an error."""
     if record is None or record is False:
         return None
     if not isinstance(record, dict) or record.get('kind') != 'small' or record.get('format') != SMALL_FORMAT:
@@ -207,15 +261,33 @@ def refill_small_checkpoint(model: torch.nn.Module, checkpoint: Any,
     if record is None:
         return checkpoint
     state = checkpoint['state_dict']
-    present = {_strip(k, revise_keys) for k in state}
-    own = model.state_dict(keep_vars=True)
+    refill_state_dict(model, state, record, present={_strip(k, revise_keys) for k in state})
+    return checkpoint
+
+
+def refill_state_dict(module: torch.nn.Module, state: Dict[str, Any], record: Dict[str, Any], prefix: str = '',
+                      present: Optional[set] = None) -> None:
+    """Put ``module``'s own frozen tensors into ``state`` under ``prefix`` after checking them against ``record``.
+
+    Args:
+        module (nn.Module): The module the record's names are relative to.
+        state (dict[str, Tensor]): The state dict being loaded (keys carry ``prefix``); changed in place.
+        record (dict): A small-checkpoint record (:func:`frozen_record` of ``module``).
+        prefix (str): Key prefix of ``module`` in ``state``. Defaults to ''.
+        present (set[str], optional): Keys of ``state`` after the load's key revisions; ``state``'s keys when None.
+
+    Raises:
+        SmallCheckpointError: As :func:`refill_small_checkpoint`.
+    """
+    present = set(state) if present is None else present
+    own = module.state_dict(keep_vars=True)
     saved = record['tensors']
-    todo = [n for n in record['frozen'] if n not in present]
+    todo = [n for n in record['frozen'] if prefix + n not in present]
     missing = [n for n in todo if n not in own]
     if missing:
-        lost = set(missing)
-        by_digest = {tensor_digest(v): k for k, v in own.items() if k not in present and k not in saved}
-        renamed = {n: by_digest[saved[n][2]] for n in missing if saved[n][2] in by_digest}
+        lost = {prefix + n for n in missing}
+        by_digest = {tensor_digest(v): k for k, v in own.items() if prefix + k not in present and k not in saved}
+        renamed = {prefix + n: prefix + by_digest[saved[n][2]] for n in missing if saved[n][2] in by_digest}
         hint = ''
         if renamed:
             pairs = ', '.join(f'{a} -> {b}' for a, b in list(renamed.items())[:5])
@@ -231,11 +303,11 @@ def refill_small_checkpoint(model: torch.nn.Module, checkpoint: Any,
         dtype, shape, digest = saved[n]
         t = own[n]
         if str(t.dtype) != dtype:
-            cast.append(f'{n} ({dtype} saved, {t.dtype} in the model)')
+            cast.append(f'{prefix}{n} ({dtype} saved, {t.dtype} in the model)')
         elif list(t.shape) != list(shape):
-            reshaped.append(f'{n} ({tuple(shape)} saved, {tuple(t.shape)} in the model)')
+            reshaped.append(f'{prefix}{n} ({tuple(shape)} saved, {tuple(t.shape)} in the model)')
         elif tensor_digest(t) != digest:
-            other.append(n)
+            other.append(prefix + n)
     if cast:
         raise SmallCheckpointError(
             f'The frozen weights of this small checkpoint were saved in another dtype than the model holds them: '
@@ -252,20 +324,23 @@ def refill_small_checkpoint(model: torch.nn.Module, checkpoint: Any,
             f'{len(todo)} tensors differ, e.g. {other[0]}). Build the model with the `clip.weights` file it was '
             'trained from, or load a full checkpoint (saved with default_hooks.checkpoint.full_checkpoint=True).')
     for n in todo:
-        state[n] = own[n].detach()
-    return checkpoint
+        state[prefix + n] = own[n].detach()
 
 
-def small_aware_loader(load_to_model):
-    """Wrap MMEngine's ``_load_checkpoint_to_model`` so every load refills (and checks) small checkpoints."""
-    if getattr(load_to_model, '_ga2clip_small_aware', False):
-        return load_to_model
+def refill_pre_hook(module: torch.nn.Module, state_dict: Dict[str, Any], prefix: str, local_metadata: Dict,
+                    *args: Any) -> None:
+    """``load_state_dict`` pre-hook of a module that declares a frozen part: refill the small-checkpoint record
+    found in the module's own metadata (a full state dict has none: nothing happens)."""
+    record = _valid_record(local_metadata.get(SMALL_META_KEY))
+    if record is not None:
+        refill_state_dict(module, state_dict, record, prefix)
 
-    def _load_checkpoint_to_model(model, checkpoint, strict=False, logger=None,
-                                  revise_keys=[(r'^module\.', '')]):  # noqa: B006 - MMEngine's signature
-        refill_small_checkpoint(model, checkpoint, revise_keys)
-        return load_to_model(model, checkpoint, strict, logger, revise_keys)
 
-    _load_checkpoint_to_model._ga2clip_small_aware = True
-    _load_checkpoint_to_model.__wrapped__ = load_to_model
-    return _load_checkpoint_to_model
+def refill_small_checkpoints_on_load(module: torch.nn.Module) -> None:
+    """Make every ``load_state_dict`` into ``module`` refill small checkpoints (call it in ``__init__`` of a module
+    that declares ``frozen_parameter_names()``).
+
+    Args:
+        module (nn.Module): The declaring module; :func:`refill_pre_hook` becomes its ``load_state_dict`` pre-hook.
+    """
+    module.register_load_state_dict_pre_hook(refill_pre_hook)

@@ -19,7 +19,7 @@ SMALL_PIPELINE = [
     dict(type='DecordDecode'),
     dict(type='Resize', scale=(32, 32), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
-    dict(type='RandomGrayscale', p=0.2),
+    dict(type='VideoRandomGrayscale', p=0.2),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]

@@ -30,7 +30,7 @@ def test_the_variant_sets_pipeline_and_preprocessor_together(monkeypatch):
     released = Config.fromfile(osp.join(BASE, 'datasets', 'ga2clip_pipelines.py'))
     assert released.train_pipeline == released.cpu_train_pipeline
     assert [t['type'] for t in released.train_pipeline][4:8] == ['RandomResizedCrop', 'Resize', 'Flip',
-                                                                 'RandomGrayscale']
+                                                                 'VideoRandomGrayscale']
     assert Config.fromfile(osp.join(BASE, 'models', 'ga2clip_vit_b16.py')).model.data_preprocessor.type == \
         'AnchorActionDataPreprocessor'
 

@@ -33,7 +33,7 @@ model = dict(
 train_pipeline = [
     dict(type='DecordInit'), dict(type='SegmentSample', num_segments=2), dict(type='DecordDecode'),
     dict(type='Resize', scale=(32, 32), keep_ratio=False), dict(type='Flip', flip_ratio=0.5),
-    dict(type='RandomGrayscale', p=0.3), dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='VideoRandomGrayscale', p=0.3), dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')]
 test_pipeline = [
     dict(type='DecordInit'), dict(type='SegmentSample', num_segments=2, test_mode=True),
@@ -71,6 +71,8 @@ default_hooks = dict(
     # what configs/_base_/default_runtime.py declares (this world does not inherit it)
     config_check=dict(type='ConfigCheckHook'), randomness=dict(type='ResumableRandomnessHook'),
     bad_videos=dict(type='BadVideoHook'))
+# CPU ranks (tests/engine/hooks/test_preemption_hook.py starts 2): gloo, chosen explicitly, run by our runner
+runner_type = 'mmaction.GA2CLIPRunner'
 env_cfg = dict(cudnn_benchmark=False, mp_cfg=dict(mp_start_method='fork', opencv_num_threads=0),
                dist_cfg=dict(backend='gloo'))
 log_processor = dict(type='LogProcessor', window_size=1, by_epoch=True)

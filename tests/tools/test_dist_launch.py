@@ -96,6 +96,7 @@ def world(tmp_path_factory) -> str:
         f"data_prefix={data!r}), anchor_dataset=dict(ann_file={str(root / 'anchors.txt')!r}, "
         f'data_prefix={data!r})))',
         f"test_dataloader = dict(dataset=dict(ann_file={str(root / 'test.txt')!r}, data_prefix={data!r}))",
+        "env_cfg = dict(dist_cfg=dict(backend='gloo'))  # CPU ranks: the explicit choice (the base says nccl)",
     ]) + '\n')
     return str(config)
 

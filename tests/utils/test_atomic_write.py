@@ -1,11 +1,16 @@
 """Atomic checkpoint files: the user's umask (not mkstemp's 0600) and the folder fsynced after the rename."""
+import multiprocessing as mp
 import os
+import os.path as osp
+import signal
 import stat
 
 import pytest
+import torch
 
 from ga2clip_mmaction.utils import atomic_write as ckpt_mod
-from ga2clip_mmaction.utils.atomic_write import atomic_torch_save, atomic_write_bytes, current_umask
+from ga2clip_mmaction.utils.atomic_write import (BACKEND_NAME, AtomicLocalBackend, atomic_torch_save,
+                                                 atomic_write_bytes, current_umask)
 
 
 @pytest.mark.parametrize('umask', [0o022, 0o027, 0o077])
@@ -30,3 +35,41 @@ def test_the_folder_is_fsynced_after_the_replace(tmp_path, monkeypatch):
     atomic_write_bytes(b'data', tmp_path / 'c.bin')
     assert events == ['file', 'replace', 'dir']
     assert (tmp_path / 'c.bin').read_bytes() == b'data' and os.listdir(tmp_path) == ['c.bin']
+
+
+def _save_twice_killed_before_the_second_rename(path):
+    from mmengine.runner.checkpoint import save_checkpoint
+    save_checkpoint({'step': 1}, path, backend_args=dict(backend='atomic_local'))
+    real_replace = os.replace
+
+    def killing_replace(src, dst, *args, **kwargs):
+        os.kill(os.getpid(), signal.SIGKILL)  # the new file is complete, not yet in place
+
+    os.replace = killing_replace
+    try:
+        save_checkpoint({'step': 2}, path, backend_args=dict(backend='atomic_local'))
+    finally:
+        os.replace = real_replace
+    os._exit(0)  # not reached
+
+
+def test_mmengine_saves_through_our_backend_where_named_and_through_its_own_elsewhere(tmp_path):
+    """Our atomic backend is registered under its own name; plain paths keep MMEngine's ``local`` backend."""
+    from mmengine.fileio import LocalBackend, get_file_backend
+    from mmengine.fileio.backends.registry_utils import backends, prefix_to_backends
+    assert backends['local'] is LocalBackend and prefix_to_backends[''] is LocalBackend
+    assert backends[BACKEND_NAME] is AtomicLocalBackend
+    assert type(get_file_backend(str(tmp_path))) is LocalBackend
+    path = str(tmp_path / 'epoch_1.pth')
+    proc = mp.get_context('fork').Process(target=_save_twice_killed_before_the_second_rename, args=(path, ))
+    proc.start()
+    proc.join(60)
+    assert proc.exitcode == -signal.SIGKILL
+    assert torch.load(path) == {'step': 1}  # the previous checkpoint, intact
+
+
+def test_default_runtime_writes_checkpoints_through_our_backend():
+    from mmengine.config import Config
+    root = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
+    cfg = Config.fromfile(osp.join(root, 'configs', '_base_', 'default_runtime.py'))
+    assert cfg.default_hooks.checkpoint.backend_args == dict(backend=BACKEND_NAME)

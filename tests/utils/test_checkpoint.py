@@ -1,8 +1,11 @@
-"""Secure checkpoint loading: the allowlist is exactly what MMEngine checkpoints need, anything
-else is refused (and never executed) unless the file is trusted explicitly."""
+"""Checkpoint loading: torch's ``weights_only`` default plus exactly the globals MMEngine checkpoints need (torch's
+``safe_globals`` context, entered by our runner's loads and by safe_torch_load); MMEngine keeps its own loader,
+anything else is refused by torch (and never executed), and torch's own opt-out works."""
 import argparse
 import glob
+import logging
 import os
+import pickle
 import os.path as osp
 import zipfile
 
@@ -13,11 +16,14 @@ from mmengine.config import Config, ConfigDict
 from mmengine.logging import HistoryBuffer
 from mmengine.optim.scheduler import OneCycleParamScheduler
 from mmengine.runner import Runner, load_checkpoint
+from mmengine.runner import checkpoint as mm_checkpoint
 from mmengine.runner.checkpoint import CheckpointLoader
 
-from ga2clip_mmaction.utils.checkpoint import (NUMERIC_DTYPES, SAFE_GLOBALS, TRUST_ENV,
-                                               UntrustedCheckpointError, load_local_checkpoint,
-                                               safe_torch_load)
+import ga2clip_mmaction  # noqa: F401
+from ga2clip_mmaction.utils.checkpoint import (NUMERIC_DTYPES, SAFE_GLOBALS, UntrustedCheckpointError,
+                                               mmengine_checkpoint_globals, safe_torch_load)
+
+TORCH_OPT_OUT = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 
 #: Allowlist entries that no checkpoint written here names: numpy 1's module path of the
 #: numpy functions (tested with a rewritten checkpoint below) and the dtype classes, which
@@ -26,9 +32,20 @@ NUMPY1_NAMES = {'numpy.core.multiarray._reconstruct', 'numpy.core.multiarray.sca
 DTYPE_NAMES = {f'numpy.dtypes.{type(np.dtype(n)).__name__}' for n in NUMERIC_DTYPES}
 
 
+def unsafe_globals(path) -> list:
+    """What torch would refuse in ``path`` by its defaults alone (the plugin's additions taken out meanwhile)."""
+    added = torch.serialization.get_safe_globals()
+    torch.serialization.clear_safe_globals()
+    try:
+        return torch.serialization.get_unsafe_globals_in_checkpoint(str(path))
+    finally:
+        torch.serialization.add_safe_globals(added)
+
+
 @pytest.fixture(autouse=True)
-def no_trusted_files(monkeypatch):
-    monkeypatch.delenv(TRUST_ENV, raising=False)
+def no_opt_out(monkeypatch):
+    monkeypatch.delenv(TORCH_OPT_OUT, raising=False)
+    monkeypatch.delenv('TORCH_FORCE_WEIGHTS_ONLY_LOAD', raising=False)
 
 
 @pytest.fixture(scope='module')
@@ -55,13 +72,16 @@ def test_allowlist_is_exactly_what_runner_checkpoints_reference(runner_work_dir)
     assert len(paths) == 2  # epoch_1.pth and the best checkpoint
     needed = set()
     for path in paths:
-        needed |= set(torch.serialization.get_unsafe_globals_in_checkpoint(path))
+        needed |= set(unsafe_globals(path))
     allowed = {name for _, name in SAFE_GLOBALS}
     assert needed == allowed - NUMPY1_NAMES - DTYPE_NAMES
 
 
 def test_runner_checkpoint_loads_through_mmengine(runner_work_dir):
-    ckpt = CheckpointLoader.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
+    with pytest.raises(pickle.UnpicklingError, match='mmengine'):  # torch's default alone
+        CheckpointLoader.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
+    with mmengine_checkpoint_globals():
+        ckpt = CheckpointLoader.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
     assert isinstance(ckpt['meta']['dataset_meta']['channel'], ConfigDict)
     loss = ckpt['message_hub']['log_scalars']['train/loss']
     assert isinstance(loss, HistoryBuffer) and len(loss.data[0]) == 3
@@ -107,7 +127,7 @@ def test_amp_loss_scaler_state_needs_no_extra_global(tmp_path):
     state = dict(optimizer.state_dict(), loss_scaler=scaler.state_dict())
     assert state['loss_scaler']['scale'] == 65536.0
     torch.save({'optimizer': state}, tmp_path / 'amp.pth')
-    assert torch.serialization.get_unsafe_globals_in_checkpoint(str(tmp_path / 'amp.pth')) == []
+    assert unsafe_globals(str(tmp_path / 'amp.pth')) == []
     assert safe_torch_load(str(tmp_path / 'amp.pth'))['optimizer']['loss_scaler'] == \
         state['loss_scaler']
 
@@ -125,7 +145,7 @@ def test_checkpoint_written_with_numpy1_loads(tmp_path):
             if info.filename.endswith('/data.pkl'):
                 data = data.replace(b'numpy._core.multiarray', b'numpy.core.multiarray')
             dst.writestr(info, data)
-    names = torch.serialization.get_unsafe_globals_in_checkpoint(str(tmp_path / 'numpy1.pth'))
+    names = unsafe_globals(str(tmp_path / 'numpy1.pth'))
     assert NUMPY1_NAMES <= set(names)
     loaded = safe_torch_load(str(tmp_path / 'numpy1.pth'))
     assert loaded['hb'].mean() == 2.0 and loaded['score'] == 0.25
@@ -155,13 +175,16 @@ def test_malicious_checkpoint_is_refused_and_never_runs(tmp_path, kind, global_n
         payload = _Payload(open, str(marker), 'w')
     path = str(tmp_path / 'evil.pth')
     _malicious_checkpoint(path, payload)
-    for load in (lambda: load_checkpoint(torch.nn.Linear(2, 2), path),
+    for load in (lambda: load_checkpoint(torch.nn.Linear(2, 2), path),  # MMEngine's own loader: torch's error
                  lambda: CheckpointLoader.load_checkpoint(path)):
-        with pytest.raises(UntrustedCheckpointError) as err:
+        with mmengine_checkpoint_globals(), pytest.raises(pickle.UnpicklingError) as err:
             load()
-        assert f'`{global_name}`' in str(err.value)
-        assert f'export {TRUST_ENV}={path}' in str(err.value)
+        assert global_name in str(err.value) and 'GA2CLIP' not in str(err.value)
         assert not marker.exists()
+    with pytest.raises(UntrustedCheckpointError) as err:  # our own loading: the same refusal, naming the file
+        safe_torch_load(path)
+    assert f'`{global_name}`' in str(err.value) and path in str(err.value) and TORCH_OPT_OUT in str(err.value)
+    assert not marker.exists()
     torch.load(path, weights_only=False)  # the payload is live: plain unpickling runs it
     assert marker.exists()
 
@@ -170,46 +193,72 @@ def test_getattr_only_reaches_the_methods_mmengine_pickles(tmp_path):
     """``builtins.getattr`` is bound to a function that only returns the listed methods."""
     path = str(tmp_path / 'getattr.pth')
     _malicious_checkpoint(path, _Payload(getattr, HistoryBuffer, '__init__'))
-    with pytest.raises(UntrustedCheckpointError,
-                       match='mmengine.logging.history_buffer.HistoryBuffer.__init__'):
+    with mmengine_checkpoint_globals(), pytest.raises(
+            pickle.UnpicklingError, match='mmengine.logging.history_buffer.HistoryBuffer.__init__'):
         load_checkpoint(torch.nn.Linear(2, 2), path)
     _malicious_checkpoint(path, _Payload(getattr, HistoryBuffer, 'mean'))
-    assert load_local_checkpoint(path)['meta']['payload'] is HistoryBuffer.mean
+    with mmengine_checkpoint_globals():
+        assert CheckpointLoader.load_checkpoint(path)['meta']['payload'] is HistoryBuffer.mean
 
 
-def test_trusted_file_opt_in(tmp_path, monkeypatch):
-    """A benign checkpoint with a global outside the allowlist (an argparse Namespace)."""
+def test_torch_opt_out_works(tmp_path, monkeypatch):
+    """A benign checkpoint with a global outside the allowlist (an argparse Namespace): refused by torch's
+    default, loaded through MMEngine's own loader under torch's own opt-out (nothing of ours in between)."""
     model = torch.nn.Linear(2, 2)
     path = tmp_path / 'research.pth'
     torch.save({'state_dict': model.state_dict(),
                 'meta': {'args': argparse.Namespace(lr=0.1)}}, path)
     target = torch.nn.Linear(2, 2)
-    with pytest.raises(UntrustedCheckpointError, match='argparse.Namespace'):
+    with pytest.raises(pickle.UnpicklingError, match='argparse.Namespace') as err:
         load_checkpoint(target, str(path))
+    assert 'GA2CLIP' not in str(err.value)  # torch's own message
 
-    monkeypatch.setenv(TRUST_ENV, os.pathsep.join([str(tmp_path / 'other.pth')]))
-    with pytest.raises(UntrustedCheckpointError):  # trust is per file
-        load_checkpoint(target, str(path))
-
-    (tmp_path / 'link.pth').symlink_to(path)
-    monkeypatch.setenv(TRUST_ENV, os.pathsep.join([str(tmp_path / 'other.pth'),
-                                                   str(tmp_path / 'link.pth')]))
-    ckpt = load_checkpoint(target, str(path))  # trusted through the link it points to
+    monkeypatch.setenv(TORCH_OPT_OUT, '1')
+    ckpt = load_checkpoint(target, str(path))
     assert ckpt['meta']['args'].lr == 0.1
     torch.testing.assert_close(target.weight, model.weight)
+    assert safe_torch_load(str(path))['meta']['args'].lr == 0.1
 
 
-def test_installed_as_mmengine_local_loader(tmp_path):
-    assert CheckpointLoader._get_checkpoint_loader('/some/file.pth') is load_local_checkpoint
+def test_mmengine_keeps_its_own_local_loader_and_log_line(tmp_path, caplog):
+    assert CheckpointLoader._get_checkpoint_loader('/some/file.pth') is mm_checkpoint.load_from_local
+    torch.save({'x': 1}, tmp_path / 'plain.pth')
+    messages = []
+    handler = logging.Handler()
+    handler.emit = lambda record: messages.append(record.getMessage())
+    from mmengine.logging import MMLogger
+    logger = MMLogger.get_instance('ckpt_log_line')
+    logger.addHandler(handler)
+    CheckpointLoader.load_checkpoint(str(tmp_path / 'plain.pth'), logger=logger)
+    assert any(m.startswith('Loads checkpoint by local backend from path') for m in messages), messages
     with pytest.raises(FileNotFoundError, match='missing.pth'):
         CheckpointLoader.load_checkpoint(str(tmp_path / 'missing.pth'))
 
 
-def test_process_wide_allowlist_is_left_alone(tmp_path):
-    """Globals a user allowlisted before loading stay allowlisted after it."""
-    torch.save({'x': 1}, tmp_path / 'plain.pth')
-    user_entry = SAFE_GLOBALS[0]
+def test_mmengine_globals_are_allowed_only_inside_the_context():
+    """Importing the plugin adds nothing to torch's allowlist; the context adds exactly the MMEngine globals and
+    leaves globals allowed before it in place."""
+    before = torch.serialization.get_safe_globals()
+    assert not any(entry in before for entry in SAFE_GLOBALS)
+    user_entry = (argparse.Namespace, 'argparse.Namespace')
     with torch.serialization.safe_globals([user_entry]):
-        assert safe_torch_load(str(tmp_path / 'plain.pth')) == {'x': 1}
+        with mmengine_checkpoint_globals():
+            inside = torch.serialization.get_safe_globals()
+            assert all(entry in inside for entry in SAFE_GLOBALS) and user_entry in inside
         assert user_entry in torch.serialization.get_safe_globals()
-        assert SAFE_GLOBALS[1] not in torch.serialization.get_safe_globals()
+        assert not any(entry in torch.serialization.get_safe_globals() for entry in SAFE_GLOBALS)
+
+
+def test_our_runner_loads_mmengine_checkpoints(runner_work_dir, toy_recognizer_config):
+    """``load_from`` of a Runner checkpoint (message hub with HistoryBuffers) through GA2CLIPRunner, the runner our
+    configs name; MMEngine's own Runner with torch's default refuses the same file."""
+    from ga2clip_mmaction.engine.runners import GA2CLIPRunner
+    cfg = Config.fromfile(toy_recognizer_config)
+    assert cfg.runner_type == 'mmaction.GA2CLIPRunner'
+    cfg.work_dir = osp.join(runner_work_dir, 'load_from')
+    cfg.experiment_name = 'toy_load_from'
+    runner = GA2CLIPRunner.from_cfg(cfg)
+    ckpt = runner.load_checkpoint(osp.join(runner_work_dir, 'epoch_1.pth'))
+    assert isinstance(ckpt['message_hub']['log_scalars']['train/loss'], HistoryBuffer)
+    with pytest.raises(pickle.UnpicklingError, match='mmengine'):
+        Runner.load_checkpoint(runner, osp.join(runner_work_dir, 'epoch_1.pth'))

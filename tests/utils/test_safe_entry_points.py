@@ -7,7 +7,7 @@ import os.path as osp
 import pytest
 import torch
 
-from ga2clip_mmaction.utils.checkpoint import TRUST_ENV, UntrustedCheckpointError
+from ga2clip_mmaction.utils.checkpoint import UntrustedCheckpointError
 
 
 class _Payload:
@@ -36,7 +36,7 @@ def evil(tmp_path):
 def _refused(call, path, marker):
     with pytest.raises(UntrustedCheckpointError) as err:
         call()
-    assert '`posix.system`' in str(err.value) and f'export {TRUST_ENV}=' in str(err.value)
+    assert '`posix.system`' in str(err.value) and 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD' in str(err.value)
     assert osp.realpath(path) in str(err.value)
     assert not marker.exists()
 

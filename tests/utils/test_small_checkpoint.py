@@ -4,6 +4,7 @@ point refills the frozen weights from the model or refuses, naming the keys and 
 Tiny random CLIP (``GA2-Tiny-Random``); the same torch seed before a build gives the same frozen weights.
 """
 import os.path as osp
+from types import SimpleNamespace
 
 import pytest
 import torch
@@ -13,6 +14,7 @@ from mmengine.registry import DefaultScope
 from mmengine.runner import load_checkpoint
 
 import ga2clip_mmaction  # noqa: F401
+from ga2clip_mmaction.engine.hooks import SmallCheckpointHook
 from ga2clip_mmaction.utils.small_checkpoint import (SMALL_META_KEY, SmallCheckpointError, declared_frozen_names,
                                                      refill_small_checkpoint, shrink_checkpoint, tensor_digest)
 
@@ -120,12 +122,43 @@ def test_other_frozen_weights_are_refused(small):
 
 
 def test_missing_frozen_keys_are_an_error_even_without_strict(small):
-    """A model without the frozen part (here: no text tower) cannot refill it: an error naming the keys, not
-    MMEngine's warning about missing keys."""
-    _, path, _ = small
+    """A model without the frozen part (here: no text tower) cannot refill it: before every Runner load
+    (``SmallCheckpointHook.after_load_checkpoint``) an error naming the keys, not MMEngine's warning about missing
+    keys. A bare ``load_checkpoint`` into a model whose outermost module declares nothing has only MMEngine's own
+    report of the missing keys (an error when strict)."""
+    _, path, ckpt = small
     other = build(recognizer3d_cfg())
     with pytest.raises(SmallCheckpointError, match=r"cannot refill.*no such keys.*'cls_head\.text\."):
-        load_checkpoint(other, path, strict=False)
+        SmallCheckpointHook().after_load_checkpoint(SimpleNamespace(model=other), torch.load(path))
+    with pytest.raises(RuntimeError, match=r'(?s)missing keys in source state_dict: .*backbone\.visual\.'):
+        load_checkpoint(other, path, strict=True)
+
+
+def test_refill_is_the_models_own_load_state_dict_pre_hook(small):
+    """The record is in the state dict's own metadata: torch's plain ``load_state_dict`` refills and checks too,
+    and the GA2CLIP model's record (outermost declarer) is at its root."""
+    model, path, _ = small
+    state = torch.load(path)['state_dict']
+    assert state._metadata[''][SMALL_META_KEY]['frozen'] == declared_frozen_names(model)
+    assert SMALL_META_KEY not in state._metadata['backbone']  # the outermost declaring module speaks
+    fresh = build(ga2clip_cfg())
+    fresh.load_state_dict(state, strict=True)
+    assert_same(fresh, model)
+    with pytest.raises(SmallCheckpointError, match='other frozen weights'):
+        build(ga2clip_cfg(), seed=123).load_state_dict(state, strict=False)
+    from mmengine.runner import checkpoint as mm_checkpoint
+    assert not hasattr(mm_checkpoint._load_checkpoint_to_model, '__wrapped__')  # MMEngine's own, unwrapped
+
+
+def test_meta_only_small_checkpoint_loads_through_the_runner_path(small):
+    """A small checkpoint written before the record went into the state dict's metadata (``meta`` only)."""
+    model, path, ckpt = small
+    for value in ckpt['state_dict']._metadata.values():
+        value.pop(SMALL_META_KEY, None)
+    fresh = build(ga2clip_cfg())
+    SmallCheckpointHook().after_load_checkpoint(SimpleNamespace(model=fresh), ckpt)
+    fresh.load_state_dict(ckpt['state_dict'], strict=True)
+    assert_same(fresh, model)
 
 
 def test_full_checkpoints_are_untouched_and_digests_follow_changes(tmp_path):

@@ -39,7 +39,7 @@ cpu_train_pipeline = [
     dict(type='RandomResizedCrop', area_range=(0.08, 1.0), aspect_ratio_range=(3 / 4, 4 / 3)),
     dict(type='Resize', scale=(image_size, image_size), keep_ratio=False),
     dict(type='Flip', flip_ratio=0.5),
-    dict(type='RandomGrayscale', p=0.2),
+    dict(type='VideoRandomGrayscale', p=0.2),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]
@@ -70,7 +70,7 @@ ssv2_train_pipeline = [
     dict(type='MultiScaleCrop', input_size=image_size, scales=(1, 0.875, 0.75, 0.66),
          random_crop=False, max_wh_scale_gap=1),
     dict(type='Resize', scale=(image_size, image_size), keep_ratio=False),
-    dict(type='RandomGrayscale', p=0.2),
+    dict(type='VideoRandomGrayscale', p=0.2),
     dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs')
 ]

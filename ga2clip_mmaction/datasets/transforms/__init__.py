@@ -3,7 +3,7 @@ from .device_aug_record import DEVICE_AUG_KEY, device_aug_record
 from .flip_params import FlipParams
 from .keyframe_pyav_decode import KeyframePyAVDecode
 from .keyframe_pyav_init import KeyframePyAVInit
-from .random_grayscale import LUMA_RGB, RandomGrayscale
+from .random_grayscale import LUMA_RGB, VideoRandomGrayscale
 from .random_grayscale_params import RandomGrayscaleParams
 from .random_resized_crop_params import RandomResizedCropParams
 from .resize_params import ResizeParams
@@ -11,7 +11,7 @@ from .segment_clips import SegmentClips
 from .segment_sample import SegmentSample
 
 __all__ = [
-    'DEVICE_AUG_KEY', 'FlipParams', 'KeyframePyAVDecode', 'KeyframePyAVInit', 'LUMA_RGB', 'RandomGrayscale',
+    'DEVICE_AUG_KEY', 'FlipParams', 'KeyframePyAVDecode', 'KeyframePyAVInit', 'LUMA_RGB', 'VideoRandomGrayscale',
     'RandomGrayscaleParams', 'RandomResizedCropParams', 'ResizeParams', 'SegmentClips', 'SegmentSample',
     'device_aug_record'
 ]

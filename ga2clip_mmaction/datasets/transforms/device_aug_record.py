@@ -12,7 +12,7 @@ sample's metainfo, and the data preprocessor applies it on the device, always in
   excluded) and ``size`` (``(h, w)``): crop, then resize bilinearly to ``size`` (``RandomResizedCrop`` +
   ``Resize(keep_ratio=False)``);
 * ``flip`` (bool) and ``flip_direction`` (``'horizontal'`` / ``'vertical'``): ``Flip``;
-* ``grayscale`` (bool): :class:`RandomGrayscale`.
+* ``grayscale`` (bool): :class:`VideoRandomGrayscale`.
 
 Missing entries are skipped. Values are plain Python ints, tuples, bools and strings.
 """

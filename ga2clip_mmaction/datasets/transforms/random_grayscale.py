@@ -11,7 +11,7 @@ _LUMA_RGB = np.array(LUMA_RGB, dtype=np.float32)
 
 
 @TRANSFORMS.register_module()
-class RandomGrayscale(BaseTransform):
+class VideoRandomGrayscale(BaseTransform):
     """Convert all frames of ``imgs`` to grayscale (kept as 3 equal channels) with probability ``p``.
 
     One draw per clip, so a clip is either all colour or all gray. Frames are RGB (as ``DecordDecode``
@@ -25,7 +25,7 @@ class RandomGrayscale(BaseTransform):
 
     def __init__(self, p: float = 0.2) -> None:
         if not 0.0 <= p <= 1.0:
-            raise ValueError(f'RandomGrayscale: p must be in [0, 1], got {p}')
+            raise ValueError(f'VideoRandomGrayscale: p must be in [0, 1], got {p}')
         self.p = p
 
     @staticmethod
@@ -39,7 +39,7 @@ class RandomGrayscale(BaseTransform):
             np.ndarray: ``H x W x 3`` frame of the same dtype.
         """
         if img.ndim != 3 or img.shape[-1] != 3:
-            raise ValueError(f'RandomGrayscale: expected H x W x 3 RGB frames, got shape {img.shape}')
+            raise ValueError(f'VideoRandomGrayscale: expected H x W x 3 RGB frames, got shape {img.shape}')
         gray = img.astype(np.float32) @ _LUMA_RGB
         if np.issubdtype(img.dtype, np.integer):
             gray = np.clip(np.rint(gray), np.iinfo(img.dtype).min, np.iinfo(img.dtype).max)

@@ -1,18 +1,18 @@
-"""Draw :class:`RandomGrayscale` for the device; the frames are not touched."""
+"""Draw :class:`VideoRandomGrayscale` for the device; the frames are not touched."""
 from typing import Dict
 
 from mmaction.registry import TRANSFORMS
 
 from .device_aug_record import record_once
-from .random_grayscale import RandomGrayscale
+from .random_grayscale import VideoRandomGrayscale
 
 
 @TRANSFORMS.register_module()
-class RandomGrayscaleParams(RandomGrayscale):
-    """:class:`RandomGrayscale`, drawn (:meth:`RandomGrayscale.draw`, the same call) but not applied.
+class RandomGrayscaleParams(VideoRandomGrayscale):
+    """:class:`VideoRandomGrayscale`, drawn (:meth:`VideoRandomGrayscale.draw`, the same call) but not applied.
 
     The decision goes to the device record (:mod:`.device_aug_record`) and to ``grayscale``, as
-    :class:`RandomGrayscale` sets it; ``DeviceAugmentDataPreprocessor`` converts the clip (same luma weights, rounded
+    :class:`VideoRandomGrayscale` sets it; ``DeviceAugmentDataPreprocessor`` converts the clip (same luma weights, rounded
     for uint8 clips).
 
     Added keys: ``grayscale``, ``device_aug``.

@@ -339,7 +339,8 @@ class PreemptionHook(Hook):
         meta = dict(epoch=epoch, iter=done, preempted=name)
         if val_pending:
             meta['val_pending'] = True
-        runner.save_checkpoint(out_dir, filename, meta=meta, by_epoch=False)
+        runner.save_checkpoint(out_dir, filename, meta=meta, by_epoch=False,
+                               backend_args=getattr(ckpt_hook, 'backend_args', None))
         if self._rank == 0:
             atomic_write_text(path, osp.join(runner.work_dir, 'last_checkpoint'))
             self._saved = True

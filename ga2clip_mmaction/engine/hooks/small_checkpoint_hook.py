@@ -1,53 +1,36 @@
 """MMEngine's CheckpointHook writing small checkpoints (frozen weights left out, recorded in ``meta``) by default,
 and the ``last_checkpoint`` pointer atomically."""
-import contextlib
-import io
+import os
 import os.path as osp
-from typing import Iterator
+import shutil
+import tempfile
+from typing import Any
 
+from mmengine.dist import is_main_process
 from mmengine.hooks import CheckpointHook
-from mmengine.hooks import checkpoint_hook as _checkpoint_hook_module
 from mmengine.model import is_model_wrapper
 from mmaction.registry import HOOKS
 
-from ...utils.atomic_write import atomic_write_text
-from ...utils.small_checkpoint import shrink_checkpoint
+from ...utils.atomic_write import fsync_dir
+from ...utils.small_checkpoint import refill_small_checkpoint, shrink_checkpoint
+
+POINTER = 'last_checkpoint'
 
 
-class _AtomicTextFile(io.StringIO):
-    """A text file opened for writing that replaces its target atomically when closed."""
+class _StagedPointerRunner:
+    """The runner as ``CheckpointHook._save_checkpoint_with_step`` sees it, with ``work_dir`` a staging folder.
 
-    def __init__(self, path: str) -> None:
-        super().__init__()
-        self._path = path
+    MMEngine writes ``<work_dir>/last_checkpoint`` with a plain ``open('w')`` (truncate, then write); through this
+    view it writes the staging folder's copy, which the hook then moves over the real pointer with ``os.replace``.
+    Everything else is the runner's own attribute.
+    """
 
-    def close(self) -> None:
-        if not self.closed:
-            atomic_write_text(self.getvalue(), self._path)
-        super().close()
+    def __init__(self, runner: Any, staging: str) -> None:
+        self._runner = runner
+        self.work_dir = staging
 
-
-@contextlib.contextmanager
-def atomic_last_checkpoint() -> Iterator[None]:
-    """Within the context, ``CheckpointHook``'s ``open(<work_dir>/last_checkpoint, 'w')`` writes atomically
-    (temporary file, ``os.replace``, folder fsynced): a process killed during the write leaves the previous
-    pointer, never an empty or partial one. Only that module's ``open`` and only that file are affected."""
-    module = _checkpoint_hook_module
-    previous = module.__dict__.get('open')
-
-    def _open(file, mode='r', *args, **kwargs):
-        if osp.basename(str(file)) == 'last_checkpoint' and mode in ('w', 'wt'):
-            return _AtomicTextFile(str(file))
-        return open(file, mode, *args, **kwargs)
-
-    module.open = _open
-    try:
-        yield
-    finally:
-        if previous is None:
-            del module.open
-        else:  # pragma: no cover - nobody else shadows it
-            module.open = previous
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._runner, name)
 
 
 @HOOKS.register_module()
@@ -66,7 +49,10 @@ class SmallCheckpointHook(CheckpointHook):
     message-hub states stay as MMEngine writes them. EMA state dicts (``EMAHook``) are shrunk the same way.
     Models that declare nothing are saved as they are.
 
-    ``last_checkpoint`` is written atomically (MMEngine opens it with a plain ``open('w')``).
+    ``last_checkpoint`` is written atomically: MMEngine writes it in a staging folder of the work dir, the hook
+    fsyncs it and ``os.replace`` s it over the pointer. The checkpoint files are written atomically when the hook's
+    ``backend_args`` name our atomic file backend (``dict(backend='atomic_local')``, as
+    ``configs/_base_/default_runtime.py`` does; :mod:`~ga2clip_mmaction.utils.atomic_write`).
 
     Args:
         full_checkpoint (bool): Write full, self-contained checkpoints (every CLIP weight, ~600 MB for
@@ -85,7 +71,28 @@ class SmallCheckpointHook(CheckpointHook):
         model = runner.model.module if is_model_wrapper(runner.model) else runner.model
         shrink_checkpoint(model, checkpoint)
 
+    def after_load_checkpoint(self, runner, checkpoint: dict) -> None:
+        """Before MMEngine loads the checkpoint into the model (``--resume``, ``load_from``, ``tools/test.py``;
+        MMEngine calls this hook in between): complete a small checkpoint from the model and check the model holds
+        the saved frozen weights (:func:`~ga2clip_mmaction.utils.small_checkpoint.refill_small_checkpoint`). This
+        also covers small checkpoints whose record is in ``meta`` only (written before the record went into the
+        state dict's metadata) and models whose outermost module declares nothing."""
+        model = runner.model.module if is_model_wrapper(runner.model) else runner.model
+        refill_small_checkpoint(model, checkpoint)
+
     def _save_checkpoint_with_step(self, runner, step, meta) -> None:
         """MMEngine's save, with the ``last_checkpoint`` pointer written atomically."""
-        with atomic_last_checkpoint():
+        if not is_main_process():
             super()._save_checkpoint_with_step(runner, step, meta)
+            return
+        staging = tempfile.mkdtemp(prefix=f'.{POINTER}.', dir=runner.work_dir)
+        try:
+            super()._save_checkpoint_with_step(_StagedPointerRunner(runner, staging), step, meta)
+            staged = osp.join(staging, POINTER)
+            if osp.isfile(staged):
+                with open(staged, 'rb+') as f:
+                    os.fsync(f.fileno())
+                os.replace(staged, osp.join(runner.work_dir, POINTER))
+                fsync_dir(runner.work_dir)
+        finally:
+            shutil.rmtree(staging, ignore_errors=True)

@@ -7,6 +7,7 @@ from mmengine.model import BaseModule
 from open_clip.model import CLIP
 from torch import nn
 
+from ...utils.small_checkpoint import refill_small_checkpoints_on_load
 from ..clip_weights import build_clip
 from ..prompt_utils import expand_prompt, init_prompt, run_block
 
@@ -59,6 +60,7 @@ class PromptedCLIPVision(BaseModule):
                  feature_map: bool = False,
                  init_cfg: Optional[Dict] = None) -> None:
         super().__init__(init_cfg=init_cfg)
+        refill_small_checkpoints_on_load(self)  # loads complete small checkpoints (frozen_parameter_names)
         visual = (clip if isinstance(clip, CLIP) else build_clip(**clip)).visual
         if not hasattr(visual, 'conv1') or getattr(visual, 'attn_pool', None) is not None:
             raise TypeError('PromptedCLIPVision supports plain ViT CLIP image towers only')

@@ -3,7 +3,7 @@
 The function emulates the CPU transforms it replaces on the same frames: MMAction2's ``RandomResizedCrop`` (a slice),
 ``Resize`` (``mmcv.imresize``, i.e. OpenCV ``INTER_LINEAR``: bilinear with half-pixel centres and
 no antialiasing, which is ``interpolate(mode='bilinear', align_corners=False, antialias=False)``), ``Flip`` and
-:class:`~ga2clip_mmaction.datasets.transforms.RandomGrayscale`. Integer clips are rounded to their dtype after the
+:class:`~ga2clip_mmaction.datasets.transforms.VideoRandomGrayscale`. Integer clips are rounded to their dtype after the
 resize and after the grayscale conversion, as the uint8 CPU pipeline rounds, so the result is a clip of the input
 dtype. OpenCV interpolates uint8 frames in fixed point (11-bit weights), ``interpolate`` in float32: one resize differs
 by at most one level on some pixels, two resizes in a row (``resize`` then ``size``) by at most two

@@ -9,6 +9,7 @@ from mmaction.utils import SampleList
 from torch import nn
 
 from ...registry import FREEZE_POLICIES
+from ...utils.small_checkpoint import refill_small_checkpoints_on_load
 from ..clip_weights import build_clip
 from . import freeze_policies  # noqa: F401  (registers the policies)
 
@@ -151,6 +152,7 @@ class GA2CLIPRecognizer(BaseRecognizer):
         backbone, cls_head = build_shared_clip(dict(backbone), dict(cls_head))
         super().__init__(backbone=backbone, cls_head=cls_head, neck=neck, train_cfg=train_cfg,
                          test_cfg=test_cfg, data_preprocessor=data_preprocessor)
+        refill_small_checkpoints_on_load(self)  # loads complete small checkpoints (frozen_parameter_names)
         self.frozen_anchor_feats = bool(getattr(self.cls_head, 'needs_frozen_anchor_feats', False))
         if self.frozen_anchor_feats and not getattr(self.backbone, 'supports_prompt_free', False):
             mode = self.cls_head.anchor_loss.mode

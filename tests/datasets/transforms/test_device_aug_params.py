@@ -6,7 +6,7 @@ import numpy as np
 import pytest
 from mmaction.datasets.transforms import Flip, RandomResizedCrop, Resize
 
-from ga2clip_mmaction.datasets.transforms import (DEVICE_AUG_KEY, FlipParams, RandomGrayscale, RandomGrayscaleParams,
+from ga2clip_mmaction.datasets.transforms import (DEVICE_AUG_KEY, FlipParams, VideoRandomGrayscale, RandomGrayscaleParams,
                                                   RandomResizedCropParams, ResizeParams)
 
 
@@ -17,7 +17,7 @@ def _results(h: int = 60, w: int = 90) -> dict:
 
 def _cpu(results: dict) -> dict:
     for t in (RandomResizedCrop(), Resize(scale=(32, 24), keep_ratio=False), Flip(flip_ratio=0.5),
-              RandomGrayscale(p=0.4)):
+              VideoRandomGrayscale(p=0.4)):
         results = t(results)
     return results
 

@@ -1,8 +1,8 @@
-"""Tests for RandomGrayscale."""
+"""Tests for VideoRandomGrayscale."""
 import numpy as np
 import pytest
 
-from ga2clip_mmaction.datasets.transforms import RandomGrayscale
+from ga2clip_mmaction.datasets.transforms import VideoRandomGrayscale
 
 
 def _clip():
@@ -12,7 +12,7 @@ def _clip():
 
 def test_always_gray_uses_luma_weights():
     clip = _clip()
-    out = RandomGrayscale(p=1.0).transform(dict(imgs=[c.copy() for c in clip]))
+    out = VideoRandomGrayscale(p=1.0).transform(dict(imgs=[c.copy() for c in clip]))
     assert out['grayscale'] is True
     for src, gray in zip(clip, out['imgs']):
         assert gray.dtype == np.uint8 and gray.shape == src.shape
@@ -23,15 +23,15 @@ def test_always_gray_uses_luma_weights():
 
 def test_never_and_whole_clip_decision():
     clip = _clip()
-    out = RandomGrayscale(p=0.0).transform(dict(imgs=clip))
+    out = VideoRandomGrayscale(p=0.0).transform(dict(imgs=clip))
     assert out['grayscale'] is False and all(a is b for a, b in zip(out['imgs'], clip))
     np.random.seed(1)
-    flags = [RandomGrayscale(p=0.2).transform(dict(imgs=_clip()))['grayscale'] for _ in range(500)]
+    flags = [VideoRandomGrayscale(p=0.2).transform(dict(imgs=_clip()))['grayscale'] for _ in range(500)]
     assert 70 < sum(flags) < 130  # ~100 expected
 
 
 def test_bad_arguments():
     with pytest.raises(ValueError, match=r'p must be in \[0, 1\]'):
-        RandomGrayscale(p=1.5)
+        VideoRandomGrayscale(p=1.5)
     with pytest.raises(ValueError, match='H x W x 3'):
-        RandomGrayscale.to_gray(np.zeros((4, 4), np.uint8))
+        VideoRandomGrayscale.to_gray(np.zeros((4, 4), np.uint8))

@@ -1,4 +1,4 @@
-"""SmallCheckpointHook writes ``last_checkpoint`` atomically: a process killed while writing it leaves the
+"""SmallCheckpointHook writes ``last_checkpoint`` atomically (staged, then renamed; nothing of MMEngine patched): a process killed while writing it leaves the
 previous pointer (MMEngine's CheckpointHook truncates the file with a plain ``open('w')`` first)."""
 import builtins
 import multiprocessing as mp
@@ -70,4 +70,4 @@ def test_the_pointer_is_written_normally(tmp_path):
     assert (tmp_path / 'last_checkpoint').read_text() == osp.join(str(tmp_path), 'epoch_2.pth')
     assert sorted(os.listdir(tmp_path)) == ['epoch_1.pth', 'epoch_2.pth', 'last_checkpoint']
     from mmengine.hooks import checkpoint_hook
-    assert 'open' not in vars(checkpoint_hook)  # the module's open is only shadowed during the save
+    assert 'open' not in vars(checkpoint_hook)  # MMEngine's module is never given an `open` of ours

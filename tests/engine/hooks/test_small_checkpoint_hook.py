@@ -9,7 +9,7 @@ import os.path as osp
 import pytest
 import torch
 from mmengine.config import Config
-from mmengine.runner import Runner
+from ga2clip_mmaction.engine.runner_setup import build_runner
 
 import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.datasets import AnchorSetDataset
@@ -81,14 +81,14 @@ def test_small_checkpoints_resume_like_full_ones_with_anchors_off(run_cfg, tmp_p
     for kind in ('small', 'full'):
         cfg = run_cfg(tmp_path / kind, full=kind == 'full')
         cfg.train_cfg.max_epochs = 1  # the same first epoch (deterministic), then resumed to epoch 2
-        Runner.from_cfg(cfg).train()
+        build_runner(cfg).train()
         ckpt = torch.load(tmp_path / kind / 'epoch_1.pth', map_location='cpu', weights_only=False)
         results[kind + '_keys'] = set(ckpt['state_dict'])
         results[kind + '_meta'] = ckpt['meta'].get('small_checkpoint')
         # resume from epoch 1 in a fresh runner
         cfg = run_cfg(tmp_path / f'{kind}_resumed', full=kind == 'full')
         cfg.update(resume=True, load_from=str(tmp_path / kind / 'epoch_1.pth'))
-        resumed = Runner.from_cfg(cfg)
+        resumed = build_runner(cfg)
         resumed.train()
         results[kind + '_resumed'] = trained(resumed)
     # anchors off (the released term is inert): no anchor set, no anchor clip ever fetched (decoded)
@@ -107,14 +107,21 @@ def test_small_checkpoints_resume_like_full_ones_with_anchors_off(run_cfg, tmp_p
 def test_small_checkpoint_refused_by_other_frozen_weights_and_released_anchor_compute(run_cfg, tmp_path,
                                                                                        monkeypatch):
     from mmaction.registry import MODELS
-    from mmengine.runner import load_checkpoint
+    from mmengine.runner import load_checkpoint as mmengine_load_checkpoint
+
+    from ga2clip_mmaction.utils.checkpoint import mmengine_checkpoint_globals
+
+    def load_checkpoint(*args, **kwargs):  # a Runner checkpoint loaded outside a Runner: MMEngine's globals allowed
+        with mmengine_checkpoint_globals():
+            return mmengine_load_checkpoint(*args, **kwargs)
+
     fetched = []
     getitem = AnchorSetDataset.__getitem__
     monkeypatch.setattr(AnchorSetDataset, '__getitem__',
                         lambda self, idx: fetched.append(self.is_anchor_index(idx)) or getitem(self, idx))
     cfg = run_cfg(tmp_path / 'run', released_anchors=True)  # the released computation of the inert term
     cfg.train_cfg.max_epochs = 1
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     assert sum(fetched) == 2  # one anchor clip per batch, 2 batches: decoded as released
     small = str(tmp_path / 'run' / 'epoch_1.pth')
@@ -164,7 +171,7 @@ def test_ema_state_dict_is_small_and_resumes_the_averaged_and_the_raw_prompts(ru
     cfg = run_cfg(tmp_path / 'ema')
     cfg.train_cfg.max_epochs = 1  # 2 iterations: the EMA copies the first, averages the second
     cfg.custom_hooks = [dict(type='EMAHook', momentum=0.5)]
-    runner = Runner.from_cfg(cfg)
+    runner = build_runner(cfg)
     runner.train()
     ema = next(h for h in runner.hooks if type(h).__name__ == 'EMAHook').ema_model
     ckpt = torch.load(tmp_path / 'ema' / 'epoch_1.pth', map_location='cpu', weights_only=False)
@@ -190,7 +197,7 @@ def test_ema_state_dict_is_small_and_resumes_the_averaged_and_the_raw_prompts(ru
     cfg.train_cfg.max_epochs = 1
     cfg.custom_hooks = [dict(type='EMAHook', momentum=0.5)]
     cfg.update(resume=True, load_from=str(tmp_path / 'ema' / 'epoch_1.pth'))
-    resumed = Runner.from_cfg(cfg)
+    resumed = build_runner(cfg)
     resumed.train()
     resumed_ema = next(h for h in resumed.hooks if type(h).__name__ == 'EMAHook').ema_model
     assert resumed.epoch == 1 and int(resumed_ema.steps) == int(ema.steps) == 2

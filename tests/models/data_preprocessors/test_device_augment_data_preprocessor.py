@@ -32,7 +32,7 @@ CPU_STEPS = [
     dict(type='Resize', scale=(-1, 256)),
     dict(type='RandomResizedCrop', area_range=(0.08, 1.0), aspect_ratio_range=(3 / 4, 4 / 3)),
     dict(type='Resize', scale=(224, 224), keep_ratio=False), dict(type='Flip', flip_ratio=0.5),
-    dict(type='RandomGrayscale', p=0.2), dict(type='FormatShape', input_format='NCTHW'),
+    dict(type='VideoRandomGrayscale', p=0.2), dict(type='FormatShape', input_format='NCTHW'),
     dict(type='PackActionInputs', meta_keys=('img_shape', 'crop_bbox', 'flip', 'grayscale'))]
 DEVICE_STEPS = [
     dict(type='ResizeParams', scale=(-1, 256)),

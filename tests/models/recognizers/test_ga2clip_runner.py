@@ -16,7 +16,7 @@ def runner_cfg(work_dir: str, root: str, ann: str, anchor_ann: str, mode: str) -
         dict(type='DecordInit'), dict(type='SegmentSample', num_segments=4), dict(type='DecordDecode'),
         dict(type='Resize', scale=(-1, 40)), dict(type='RandomResizedCrop'), dict(type='Resize',
                                                                                  scale=(32, 32), keep_ratio=False),
-        dict(type='Flip', flip_ratio=0.5), dict(type='RandomGrayscale', p=0.2),
+        dict(type='Flip', flip_ratio=0.5), dict(type='VideoRandomGrayscale', p=0.2),
         dict(type='FormatShape', input_format='NCTHW'), dict(type='PackActionInputs')]
     test_pipeline = [
         dict(type='DecordInit'), dict(type='SegmentSample', num_segments=4, test_mode=True),
@@ -111,6 +111,8 @@ def test_train_on_generated_videos_and_checkpoint_reloads(make_video, tmp_path):
     cfg['cls_head']['hard_prompt'] = None
     with DefaultScope.overwrite_default_scope('mmaction'), pytest.warns(UserWarning, match='zeros'):
         fresh = MODELS.build(cfg)
-    load_checkpoint(fresh, ckpt, strict=True, logger='silent')
+    from ga2clip_mmaction.utils.checkpoint import mmengine_checkpoint_globals
+    with mmengine_checkpoint_globals():  # a Runner checkpoint loaded outside a Runner: MMEngine's globals allowed
+        load_checkpoint(fresh, ckpt, strict=True, logger='silent')
     torch.testing.assert_close(fresh.cls_head.prompt_learner.hard_prompt, torch.full((3, 64), 0.01))
     torch.testing.assert_close(fresh.backbone.prompt, runner.model.backbone.prompt.detach())
