@@ -66,7 +66,7 @@ param_scheduler = [dict(type='CosineAnnealingLR', T_max={epochs}, eta_min=0, by_
 default_hooks = dict(
     runtime_info=dict(type='RuntimeInfoHook'), timer=dict(type='IterTimerHook'),
     logger=dict(type='LoggerHook', interval=1), param_scheduler=dict(type='ParamSchedulerHook'),
-    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=5),
+    checkpoint=dict(type='CheckpointHook', interval=1, max_keep_ckpts=5, backend_args=dict(backend='atomic_local')),
     sampler_seed=dict(type='DistSamplerSeedHook'),
     # what configs/_base_/default_runtime.py declares (this world does not inherit it)
     config_check=dict(type='ConfigCheckHook'), randomness=dict(type='ResumableRandomnessHook'),
