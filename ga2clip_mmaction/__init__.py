@@ -9,7 +9,11 @@ the plugin changes"; ``tests/test_import_side_effects.py`` checks both):
 
 1. the DRN placeholder (:mod:`ga2clip_mmaction.compat`), without which ``mmaction.models`` does not import from
    the mmaction2 1.2.0 wheel; it must come before anything imports ``mmaction.models``;
-2. our open_clip model configs, added to open_clip's model-config registry (:mod:`ga2clip_mmaction.models.clip_configs`).
+2. our open_clip model configs, added to open_clip's model-config registry (:mod:`ga2clip_mmaction.models.clip_configs`);
+3. the globals MMEngine's own checkpoints need (``HistoryBuffer``, numpy scalars, ...), added to torch's
+   ``weights_only`` allowlist with torch's own ``torch.serialization.add_safe_globals``
+   (:func:`ga2clip_mmaction.utils.checkpoint.allow_mmengine_globals`): additive, so nothing torch accepts is refused,
+   and ``mmaction.apis.init_recognizer`` loads a training checkpoint under torch >= 2.6.
 """
 try:
     import mmcv  # noqa: F401  (mmcv-lite or the full mmcv; setup.py's extras `lite` / `full`)
@@ -21,6 +25,10 @@ except ImportError as err:
 from . import compat  # noqa: E402
 
 compat.apply_all()
+
+from .utils import checkpoint as _checkpoint  # noqa: E402
+
+_checkpoint.allow_mmengine_globals()
 
 from . import datasets, engine, evaluation, models  # noqa: E402,F401
 from .version import __version__  # noqa: E402

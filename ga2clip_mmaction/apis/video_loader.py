@@ -101,7 +101,8 @@ def iter_batches(model, items: Sequence, pipeline: List[dict], batch_size: int =
             emb = None
             if data is not None:
                 data = model.data_preprocessor(data, False)
-                emb = model._test_embed(data['inputs'])
+                feats, kwargs = model.extract_feat(data['inputs'], test_mode=True)  # [B * V, D]
+                emb = feats.view(-1, kwargs['num_views'], feats.shape[-1])  # [B, V, D]
             if bar is not None:
                 for _ in range(len(indices) + len(bad)):
                     bar.update()

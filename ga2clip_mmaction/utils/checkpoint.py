@@ -120,6 +120,24 @@ TRUST_HINT = ('If you trust this file, allow the global with torch.serialization
               'load it with torch\'s own opt-out: TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1.')
 
 
+def allow_mmengine_globals() -> List[Tuple[Any, str]]:
+    """Add :data:`SAFE_GLOBALS` to torch's ``weights_only`` allowlist (idempotent): the mechanism torch provides
+    (``torch.serialization.add_safe_globals``), additive (nothing torch accepts is refused; torch's own opt-out
+    ``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1`` still works). ``import ga2clip_mmaction`` calls it, so a training
+    checkpoint of MMEngine loads anywhere in the process (``mmaction.apis.init_recognizer``, a bare
+    ``mmengine.runner.load_checkpoint``), as MMEngine expects: one of the documented exceptions to "importing the
+    plugin changes nothing it does not own" (docs/design.md; ``tests/test_import_side_effects.py``).
+
+    Returns:
+        list[tuple]: The entries this call added (empty when all were there already).
+    """
+    present = set(torch.serialization.get_safe_globals())
+    added = [g for g in SAFE_GLOBALS if g not in present]
+    if added:
+        torch.serialization.add_safe_globals(added)
+    return added
+
+
 @contextlib.contextmanager
 def mmengine_checkpoint_globals() -> Iterator[None]:
     """Within the context, torch's ``weights_only`` loading also allows :data:`SAFE_GLOBALS` (what MMEngine's own
