@@ -1,7 +1,10 @@
 """Install script for ga2clip_mmaction (GA2-CLIP as an MMAction2 plugin)."""
+import os
 import os.path as osp
+import shutil
 
 from setuptools import find_packages, setup
+from setuptools.command.build_py import build_py
 
 # MMCV < 2.2 (mmaction2 1.2 asserts it, without declaring the dependency). Two distributions provide the same
 # `mmcv` package: `mmcv-lite` (pure Python, all that recognition needs) and the full, compiled `mmcv` a GPU user
@@ -19,14 +22,44 @@ def read_version() -> str:
     return scope['__version__']
 
 
+#: What OpenMMLab's `mim` reads from an installed package's `.mim` folder (as MMAction2 ships it): `mim search
+#: ga2clip_mmaction` reads `.mim/model-index.yml` and the metafiles it imports, `mim train/test` `.mim/tools`.
+MIM_FILES = ('configs', 'tools', 'model-index.yml')
+
+
+class BuildPyWithMim(build_py):
+    """``build_py`` that also copies ``configs/``, ``tools/`` and ``model-index.yml`` into the built package's
+    ``ga2clip_mmaction/.mim`` (MMAction2's layout), so a wheel (``pip install .``) carries them. An editable install
+    gets none: mim 0.3.9 looks for them under site-packages, where an editable install has no package folder."""
+
+    def run(self) -> None:
+        super().run()
+        if getattr(self, 'editable_mode', False):
+            return
+        root = osp.dirname(osp.abspath(__file__))
+        mim = osp.join(self.build_lib, 'ga2clip_mmaction', '.mim')
+        os.makedirs(mim, exist_ok=True)
+        for name in MIM_FILES:
+            src, dst = osp.join(root, name), osp.join(mim, name)
+            if osp.isdir(dst):
+                shutil.rmtree(dst)
+            if osp.isdir(src):
+                shutil.copytree(src, dst, ignore=shutil.ignore_patterns('__pycache__', '*.pyc'))
+            else:
+                shutil.copyfile(src, dst)
+
+
 setup(
     name='ga2clip_mmaction',
     version=read_version(),
     description='GA2-CLIP prompt tuning for video recognition as an MMAction2 plugin',
     long_description=open('README.md').read(),
     long_description_content_type='text/markdown',
+    # The method only: the demo (projects/ga2clip_demo: synthetic world, tiny CLIP weights, report) and the parity
+    # harness (projects/ga2clip_parity) are packages of their own that `make setup` installs editable.
     packages=find_packages(include=['ga2clip_mmaction', 'ga2clip_mmaction.*']),
-    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json', 'assets/**/*']},
+    package_data={'ga2clip_mmaction': ['models/clip_configs/*.json']},
+    cmdclass={'build_py': BuildPyWithMim},
     include_package_data=True,
     python_requires='>=3.9',
     # Honest ranges: what the code needs. The verified pins live in requirements/constraints.txt.
@@ -38,8 +71,6 @@ setup(
         'open_clip_torch>=2.24,<4',
         'decord>=0.6.0',
         'numpy',
-        'scipy',  # clustered intervals and t quantiles of the demo's statistics (evaluation/clustered.py)
-        'filelock',  # the demo's per-run lock (tools/run_demo.py)
         'importlib_metadata',  # imported by mmaction2 1.2.0 without being declared
         'setuptools<82',  # mmengine 0.10.x imports pkg_resources
     ],
@@ -50,7 +81,7 @@ setup(
         # pytest-xdist: `make test` runs the suite on 2 processes (one per core of the CI machine)
         'tests': ['pytest>=7', 'hypothesis>=6.100', 'av>=12', 'pytest-xdist>=3.5'],
         'data': ['av>=12'],  # PyAV: prepare_videos, make_codec_corpus, KeyframePyAVInit/Decode
-        'plots': ['matplotlib>=3.5'],
+        'stats': ['scipy'],  # t intervals of evaluation.paired_difference
     },
     license='Apache-2.0',
 )

@@ -1,7 +1,7 @@
 # GA2-CLIP base-to-novel on the synthetic world with the tiny pretrained CLIP (the embedded demo).
 #
-# Runs on a CPU in a few minutes. `make demo` (tools/run_demo.py) generates the data
-# (tools/data/make_synthetic_videos.py), learns the hard prompt on a disjoint class set of the same
+# Runs on a CPU in a few minutes. `make demo` (projects/ga2clip_demo/tools/run_demo.py) generates the data
+# (projects/ga2clip_demo/tools/make_synthetic_videos.py), learns the hard prompt on a disjoint class set of the same
 # world (configs/ga2clip_b2n_demo_stage1.py), then trains and tests this config and the IVLP baseline
 # (configs/ga2clip_b2n_demo_ivlp.py). See docs/synthetic_world.md.
 #
@@ -15,9 +15,9 @@ split_root = f'{data_root}/splits/base2novel_splits/synth_splits'
 label_root = f'{data_root}/labels'
 base_labels = f'{label_root}/synth_base_labels.csv'
 novel_labels = f'{label_root}/synth_novel_labels.csv'
-hard_prompt = f'{data_root}/hard_prompts/stage1_ctx.pt'  # written by the stage-1 run (tools/run_demo.py)
+hard_prompt = f'{data_root}/hard_prompts/stage1_ctx.pt'  # written by the demo's stage-1 run (run_demo)
 
-clip = dict(arch='GA2-Tiny', weights='{{ fileDirname }}/../ga2clip_mmaction/assets/GA2-Tiny.pt')
+clip = dict(arch='GA2-Tiny', weights='{{ fileDirname }}/../projects/ga2clip_demo/assets/GA2-Tiny.pt')
 train_frames = 4  # one random frame from each of 4 segments (the clips have 8 frames)
 test_frames = 8
 image_size = 64

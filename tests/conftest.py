@@ -109,7 +109,7 @@ def tiny_demo_world(tmp_path_factory) -> str:
     """
     import torch
 
-    from tools.data import make_synthetic_videos
+    from ga2clip_demo import make_synthetic_videos
     workspace = tmp_path_factory.mktemp('demo_world')
     data = workspace / 'data' / 'synthetic'
     make_synthetic_videos.main(['--out', str(data), '--frames', '4', '--size', '32', '--shots', '1',

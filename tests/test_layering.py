@@ -1,4 +1,5 @@
-"""The package's layers import downwards only: utils < datasets, evaluation, synthetic < models < engine.
+"""The package's layers import downwards only: utils < datasets, evaluation < models, data_prep < engine <
+benchmark; and the package imports neither the tools nor the projects beside it (the demo, the parity harness).
 
 Walks every import statement of the package (absolute and relative, top-level and inside functions) with
 ``ast``; tools/ and tests/ sit above everything and are not checked.
@@ -10,7 +11,12 @@ import os.path as osp
 from tests.conftest import REPO_ROOT
 
 PACKAGE = 'ga2clip_mmaction'
-LAYERS = {'utils': 0, 'datasets': 1, 'evaluation': 1, 'synthetic': 1, 'models': 2, 'engine': 3}
+LAYERS = {'utils': 0, 'datasets': 1, 'evaluation': 1, 'models': 2, 'data_prep': 2, 'engine': 3, 'benchmark': 4}
+#: Packages beside the method that it must not import (they are not in its wheel), and the one allowed use:
+#: the benchmark's ``released`` variant times the released code's step, which lives in the parity harness
+#: (imported inside the function that needs it, with a message naming the project when it is missing).
+OUTSIDE = ('tools', 'ga2clip_demo', 'ga2clip_parity')
+ALLOWED_OUTSIDE = {(osp.join(PACKAGE, 'benchmark', 'variants.py'), 'ga2clip_parity.released_reference')}
 
 
 def _imported_modules(path: str, module_parts: list) -> list:
@@ -43,6 +49,34 @@ def upward_imports(root: str) -> list:
                     found.append((osp.relpath(path, root), module))
                     break
     return found
+
+
+def outside_imports(root: str) -> list:
+    """``(file, imported module)`` pairs where the package imports the tools or a project beside it."""
+    found = []
+    for folder, _, files in os.walk(osp.join(root, PACKAGE)):
+        for name in sorted(f for f in files if f.endswith('.py')):
+            path = osp.join(folder, name)
+            rel = osp.relpath(path, root)
+            for module in _imported_modules(path, rel[:-3].split(os.sep)):
+                allowed = any(rel == file and (module + '.').startswith(ok + '.') for file, ok in ALLOWED_OUTSIDE)
+                if module.split('.')[0] in OUTSIDE and not allowed:
+                    found.append((rel, module))
+                    break
+    return found
+
+
+def test_the_package_imports_no_tool_and_no_project():
+    assert outside_imports(REPO_ROOT) == []
+
+
+def test_the_outside_walk_sees_a_tool_and_a_project(tmp_path):
+    models = tmp_path / PACKAGE / 'models'
+    models.mkdir(parents=True)
+    (models / 'a.py').write_text('def f():\n    from tools.data import split_layout\n')
+    (models / 'b.py').write_text('from ga2clip_demo.synthetic import world\n')
+    assert outside_imports(str(tmp_path)) == [(osp.join(PACKAGE, 'models', 'a.py'), 'tools.data'),
+                                               (osp.join(PACKAGE, 'models', 'b.py'), 'ga2clip_demo.synthetic')]
 
 
 def test_no_layer_imports_a_higher_one():

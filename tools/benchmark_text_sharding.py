@@ -14,17 +14,13 @@ import argparse
 import json
 import math
 import os
-import os.path as osp
 import statistics
-import sys
 import time
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import torch
+import torch.distributed as dist
 
-import torch  # noqa: E402
-import torch.distributed as dist  # noqa: E402
-
-import ga2clip_mmaction  # noqa: E402,F401
+import ga2clip_mmaction  # noqa: F401
 
 
 def build_head(args):

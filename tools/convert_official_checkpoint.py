@@ -12,18 +12,15 @@ code loads from a separate file (it is not in the released state dict). DST then
 """
 import argparse
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import ga2clip_mmaction  # noqa: F401
+import torch
 
-import ga2clip_mmaction  # noqa: E402,F401
-import torch  # noqa: E402
-
-from ga2clip_mmaction.models.clip_weights import read_clip_state_dict  # noqa: E402
-from ga2clip_mmaction.models.heads.text_prompt_learner import load_hard_prompt  # noqa: E402
-from ga2clip_mmaction.models.official_checkpoint import convert_official_state_dict  # noqa: E402
-from ga2clip_mmaction.utils.checkpoint import safe_torch_load  # noqa: E402
-from ga2clip_mmaction.utils.small_checkpoint import SmallCheckpointError, small_checkpoint_record  # noqa: E402
+from ga2clip_mmaction.models.clip_weights import read_clip_state_dict
+from ga2clip_mmaction.models.heads.text_prompt_learner import load_hard_prompt
+from ga2clip_mmaction.models.official_checkpoint import convert_official_state_dict
+from ga2clip_mmaction.utils.checkpoint import safe_torch_load
+from ga2clip_mmaction.utils.small_checkpoint import SmallCheckpointError, small_checkpoint_record
 
 
 def read_official_state_dict(path: str) -> dict:

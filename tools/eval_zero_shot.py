@@ -13,19 +13,16 @@ import glob
 import json
 import os
 import os.path as osp
-import sys
 from typing import Dict, List
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
+import ga2clip_mmaction  # noqa: F401  (compat fixes + registration before mmaction.models)
+from mmengine.config import DictAction
+from mmengine.dist import is_main_process
 
-import ga2clip_mmaction  # noqa: E402,F401  (compat fixes + registration before mmaction.models)
-from mmengine.config import DictAction  # noqa: E402
-from mmengine.dist import is_main_process  # noqa: E402
-
-from ga2clip_mmaction.datasets.views import apply_test_views  # noqa: E402
-from ga2clip_mmaction.evaluation.zero_shot import (aggregate_zero_shot,  # noqa: E402
+from ga2clip_mmaction.datasets.views import apply_test_views
+from ga2clip_mmaction.evaluation.zero_shot import (aggregate_zero_shot,
                                                    format_zero_shot_markdown)
-from ga2clip_mmaction.engine.runner_setup import build_test_config  # noqa: E402
+from ga2clip_mmaction.engine.runner_setup import build_test_config
 
 
 def parse_args(argv=None) -> argparse.Namespace:

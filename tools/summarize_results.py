@@ -3,7 +3,7 @@
 Writes ``results.md``, ``results.csv`` and ``results.png`` (base / novel / HM per group, bars at the mean,
 error bars one sample std over the group's runs) to ``--out-dir`` and prints the markdown table. Runs are
 grouped by work-dir name without every trailing ``_s<N>`` / ``_seed<N>`` / ``_split<N>`` suffix, so the
-demo's ``<method>_s<list>_seed<seed>`` runs (tools/run_demo.py) group by method.
+demo's ``<method>_s<list>_seed<seed>`` runs (projects/ga2clip_demo/tools/run_demo.py) group by method.
 
 Examples:
     python tools/summarize_results.py work_dirs/b2n_hmdb_s{1,2,3} work_dirs/b2n_ucf_s{1,2,3} \\
@@ -13,12 +13,8 @@ Examples:
 import argparse
 import os
 import os.path as osp
-import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-from ga2clip_mmaction.evaluation.chart import plot_summary  # noqa: E402
-from ga2clip_mmaction.evaluation.summary import (format_csv, format_markdown,  # noqa: E402
+from ga2clip_mmaction.evaluation.summary import (format_csv, format_markdown,
                                                  summarize_runs)
 
 
@@ -47,7 +43,8 @@ def main(argv=None) -> list:
         f.write(markdown)
     with open(osp.join(args.out_dir, 'results.csv'), 'w') as f:
         f.write(format_csv(rows))
-    if not args.no_chart:
+    if not args.no_chart:  # the chart is the demo project's (projects/ga2clip_demo[plots]; make setup installs it)
+        from ga2clip_demo.evaluation.chart import plot_summary
         plot_summary(rows, osp.join(args.out_dir, 'results.png'), title=args.title)
     print(markdown)
     return rows

@@ -9,14 +9,11 @@ Example:
 """
 import argparse
 import os
-import os.path as osp
 import sys
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.abspath(__file__))))
-
-import ga2clip_mmaction  # noqa: E402,F401  (compat fixes + registration before mmaction.models)
-from ga2clip_mmaction.utils.process_group import teardown_process_group  # noqa: E402
-from ga2clip_mmaction.engine.runner_setup import (  # noqa: E402
+import ga2clip_mmaction  # noqa: F401  (compat fixes + registration before mmaction.models)
+from ga2clip_mmaction.utils.process_group import teardown_process_group
+from ga2clip_mmaction.engine.runner_setup import (
     build_test_config, build_test_parser)
 
 

@@ -30,7 +30,11 @@ default_hooks = dict(
     inert_anchor=dict(type='InertAnchorHook'),
     # SIGTERM / SIGUSR1 (Slurm preemption, time limit): finish the iteration on every rank, save it, point
     # last_checkpoint at it, requeue under Slurm, exit 143; --resume continues bit for bit.
-    preemption=dict(type='PreemptionHook'))
+    preemption=dict(type='PreemptionHook'),
+    # Writes the training precision (AMP dtype) into every checkpoint; --resume under another one is refused.
+    amp_dtype=dict(type='AmpDtypeHook'),
+    # Refills a small checkpoint's frozen weights when it is loaded, before EMAHook reads it (strict_load=True).
+    small_checkpoint_refill=dict(type='SmallCheckpointRefillHook'))
 # No SyncBuffersHook (MMAction2's runtime has one): the model has no batch norm, and its buffers
 # (the frozen hard prompt, token ids, masks) are equal on every rank by construction; averaging
 # them every epoch would only let the hard prompt drift by float rounding (tests/tools/

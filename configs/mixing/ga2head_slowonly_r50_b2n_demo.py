@@ -11,7 +11,7 @@
 # Anchor modes without a CLIP image tower: 'negative' (used here) and 'official' work; 'kl' needs the
 # prompt-free CLIP image tower as its frozen reference and is refused when the model is built (configs/README.md).
 #
-# Needs the demo world and its hard prompt: `make demo` (or tools/run_demo.py) writes both.
+# Needs the demo world and its hard prompt: `make demo` (or projects/ga2clip_demo/tools/run_demo.py) writes both.
 _base_ = ['../ga2clip_b2n_demo.py']
 
 text_embed_dim = 128  # GA2-Tiny's text_projection width

@@ -7,7 +7,7 @@
 # checkpoint as MMAction2's TimeSformer configs do). Anchor modes: 'negative' and 'official' (not 'kl', which
 # needs a prompt-free CLIP image tower; refused at build time).
 #
-# Needs the demo world and its hard prompt: `make demo` (or tools/run_demo.py) writes both.
+# Needs the demo world and its hard prompt: `make demo` (or projects/ga2clip_demo/tools/run_demo.py) writes both.
 _base_ = ['../ga2clip_b2n_demo.py']
 
 text_embed_dim = 128  # GA2-Tiny's text_projection width

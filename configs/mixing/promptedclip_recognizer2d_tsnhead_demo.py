@@ -5,7 +5,7 @@
 # Frames come as 'NCHW' ([segments, C, H, W] per clip); `feature_map=True` makes the backbone return
 # [frames, D, 1, 1], which TSNHead pools and averages over the segments.
 #
-# Needs the demo world: `make demo` (or tools/data/make_synthetic_videos.py) writes it.
+# Needs the demo world: `make demo` (or projects/ga2clip_demo/tools/make_synthetic_videos.py) writes it.
 _base_ = ['./promptedclip_recognizer3d_i3dhead_demo.py']
 
 image_size = 64

@@ -5,8 +5,8 @@
 # `feature_map=True` makes the backbone return MMAction2's layout [N, D, T, 1, 1], which I3DHead pools. Only the
 # visual prompts and the linear classifier train (the CLIP weights stay frozen inside the backbone).
 #
-# Needs the demo world: `make demo` (or tools/data/make_synthetic_videos.py) writes it. The data settings are the
-# demo's IVLP baseline's (training clips without anchor clips).
+# Needs the demo world: `make demo` (or projects/ga2clip_demo/tools/make_synthetic_videos.py) writes it. The data
+# settings are the demo's IVLP baseline's (training clips without anchor clips).
 _base_ = ['../ga2clip_b2n_demo_ivlp.py']
 
 clip = {{_base_.clip}}

@@ -13,6 +13,7 @@ from mmengine.logging import print_log
 
 
 from ..datasets.split_files import read_video_list
+from ..models.weight_check import check_weight_file, expectation_for
 from ..utils.io import read_class_names_with_lines
 
 #: Dataset types whose annotation lines are ``path label`` (checked against the class list).
@@ -62,15 +63,30 @@ def _check_anchors(cfg) -> None:
 SEEDED_BATCH_SAMPLERS = ('SeededBatchSampler', 'AnchorBatchSampler')
 
 
+#: Training datasets that seed each draw's augmentation from the coordinates a seeded batch sampler attaches.
+SEEDED_DATASETS = ('RobustVideoDataset', 'RobustRawframeDataset')
+#: MMAction2's datasets, whose augmentation always draws from the global generators.
+UNSEEDED_DATASETS = ('VideoDataset', 'RawframeDataset')
+
+
 def _check_seeded_sampling(cfg) -> None:
-    """Warn when a ``RobustVideoDataset`` is trained without a seeded batch sampler (augmentation then draws from
-    the global generators: a resumed run augments differently)."""
+    """Warn when the training augmentation is not seeded per draw (it then draws from the global generators, and
+    a resumed run augments differently): a seeding dataset without a seeded batch sampler, or MMAction2's own
+    ``VideoDataset``/``RawframeDataset``."""
     dataset = _main_dataset(cfg.get('train_dataloader'))
-    kind, _ = _num_anchors(cfg)
-    if dataset and dataset.get('type') == 'RobustVideoDataset' and kind not in SEEDED_BATCH_SAMPLERS:
-        print_log(f'train_dataloader.batch_sampler is {kind or "None"}: the augmentation of each draw is not '
-                  "seeded by its position, so --resume will not augment as the interrupted run did; use "
-                  "batch_sampler=dict(type='SeededBatchSampler')", logger='current', level=logging.WARNING)
+    kind = dataset.get('type') if dataset else None
+    kind = getattr(kind, '__name__', kind)
+    sampler, _ = _num_anchors(cfg)
+    if kind in SEEDED_DATASETS and sampler not in SEEDED_BATCH_SAMPLERS:
+        print_log(f'train_dataloader.batch_sampler is {sampler or "None"}: the augmentation of each draw of the '
+                  f'{kind} is not seeded by its position, so --resume will not augment as the interrupted run '
+                  "did; use batch_sampler=dict(type='SeededBatchSampler')", logger='current', level=logging.WARNING)
+    elif kind in UNSEEDED_DATASETS:
+        robust = 'RobustRawframeDataset' if kind == 'RawframeDataset' else 'RobustVideoDataset'
+        print_log(f'train_dataloader.dataset is {kind}: the augmentation of each draw is not seeded by its '
+                  'position, so --resume will not augment as the interrupted run did; use '
+                  f"dataset type='{robust}' with batch_sampler=dict(type='SeededBatchSampler')",
+                  logger='current', level=logging.WARNING)
 
 
 def _class_list(source, key: str) -> Tuple[List[str], List[Tuple[str, int]]]:
@@ -137,13 +153,47 @@ def _check_view_average(cfg) -> None:
                 "two separate runs. Use view_average='feature' (released) or 'score', which are exact")
 
 
+def _weight_files(node, key: str) -> List[Tuple[str, str, str]]:
+    """``(config key, path, kind)`` of every weight file a model config names: ``clip.weights`` of any part
+    (backbone, head, ...) and ``hard_prompt`` files."""
+    found: List[Tuple[str, str, str]] = []
+    if isinstance(node, dict):
+        for name, value in node.items():
+            sub = f'{key}.{name}'
+            if name == 'clip' and isinstance(value, dict) and isinstance(value.get('weights'), str):
+                found.append((f'{sub}.weights', value['weights'], 'clip'))
+            elif name == 'hard_prompt' and isinstance(value, str):
+                found.append((sub, value, 'hard_prompt'))
+            else:
+                found += _weight_files(value, sub)
+    elif isinstance(node, (list, tuple)):
+        for i, value in enumerate(node):
+            found += _weight_files(value, f'{key}[{i}]')
+    return found
+
+
+def _check_weights(cfg) -> None:
+    """Each weight file the model config names is what it must be (``tools/check_weights.py``'s check): readable,
+    not truncated, a complete CLIP of one dtype, the known file where its name says which (sha256 included)."""
+    checked = set()
+    for key, path, kind in _weight_files(cfg.get('model'), 'model'):
+        if (path, kind) in checked:
+            continue
+        checked.add((path, kind))
+        report = check_weight_file(path, expectation_for(path, kind))
+        if not report.ok:
+            raise ConfigError(f'{key}: the weight file is not what this run needs '
+                              f'(python tools/check_weights.py {path}):\n{report.format()}')
+
+
 def check_config(cfg, training: bool = True) -> None:
     """Fail fast on config errors that would otherwise surface mid-run or give wrong numbers.
 
     Checks: the head's class list (present, readable, no duplicate or blank line), the ``ClassNamesHook``
     lists (base and novel disjoint), every label of the train/val/test annotation files against the class
-    list used with it, anchor clips vs anchor term (training), and ``view_average='prob'`` with
-    ``BaseNovelMetric``.
+    list used with it, anchor clips vs anchor term (training), ``view_average='prob'`` with
+    ``BaseNovelMetric``, and every weight file the model names (``clip.weights``, ``hard_prompt``:
+    :func:`~ga2clip_mmaction.models.weight_check.check_weight_file`).
 
     Args:
         cfg (Config): The run's config.
@@ -177,3 +227,4 @@ def check_config(cfg, training: bool = True) -> None:
     if training:
         _check_seeded_sampling(cfg)
     _check_view_average(cfg)
+    _check_weights(cfg)

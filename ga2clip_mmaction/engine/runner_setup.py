@@ -132,7 +132,8 @@ NO_LOSS_SCALE = dict(enabled=False)
 def _set_amp_dtype(cfg: Config) -> None:
     """Complete an ``AmpOptimWrapper``: ``dtype`` defaults to :func:`default_amp_dtype`; ``loss_scale``, when not
     set, is :data:`NO_LOSS_SCALE` under bfloat16 and ``'dynamic'`` under float16 (MMEngine builds a scaler for
-    every dtype otherwise). An explicit ``loss_scale`` is kept."""
+    every dtype otherwise). An explicit ``loss_scale`` is kept. The dtype chosen here depends on the GPU that parses
+    the config: ``AmpDtypeHook`` records it in every checkpoint and refuses a ``--resume`` under another one."""
     wrapper = cfg.get('optim_wrapper')
     if wrapper is None or wrapper.get('type') != 'AmpOptimWrapper':
         return

@@ -52,7 +52,7 @@ def split_run_name(name: str) -> Tuple[str, Optional[int]]:
 
     Args:
         name (str): E.g. ``'ga2clip_zs_eval_hmdb51_split2'``, ``'b2n_ucf_seed3'`` or
-            ``'ivlp_s2_seed1'`` (tools/run_demo.py's ``<method>_s<list>_seed<seed>``).
+            ``'ivlp_s2_seed1'`` (projects/ga2clip_demo/tools/run_demo.py's ``<method>_s<list>_seed<seed>``).
 
     Returns:
         tuple[str, int | None]: ``('ga2clip_zs_eval_hmdb51', 2)``; every trailing ``_split<N>`` /

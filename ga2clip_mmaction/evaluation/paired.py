@@ -2,9 +2,17 @@
 import math
 from typing import Dict, Optional, Sequence
 
-from scipy import stats
-
 from .aggregate import mean_std
+
+
+def _t_quantile(q: float, df: int) -> float:
+    """Student-t quantile from scipy, an optional dependency of the package (extra ``stats``)."""
+    try:
+        from scipy import stats
+    except ImportError as err:
+        raise ImportError('paired_difference needs scipy for its t interval: '
+                          'pip install "ga2clip_mmaction[stats]" (or pip install scipy)') from err
+    return float(stats.t.ppf(q, df))
 
 
 def paired_difference(a: Sequence[float], b: Sequence[float]) -> Dict[str, object]:
@@ -21,6 +29,7 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Dict[str, objec
 
     Raises:
         ValueError: ``a`` and ``b`` differ in length, or are empty.
+        ImportError: Two or more pairs and scipy is not installed (extra ``stats``).
     """
     a, b = [float(v) for v in a], [float(v) for v in b]
     if len(a) != len(b):
@@ -33,6 +42,6 @@ def paired_difference(a: Sequence[float], b: Sequence[float]) -> Dict[str, objec
     low: Optional[float] = None
     high: Optional[float] = None
     if std is not None:
-        half = float(stats.t.ppf(0.975, len(values) - 1)) * std / math.sqrt(len(values))
+        half = _t_quantile(0.975, len(values) - 1) * std / math.sqrt(len(values))
         low, high = mean - half, mean + half
     return dict(mean=mean, std=std, n=len(values), ci_low=low, ci_high=high, values=values)

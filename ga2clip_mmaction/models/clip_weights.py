@@ -22,7 +22,8 @@ import open_clip
 import torch
 from open_clip.model import CLIP, CLIPTextCfg, CLIPVisionCfg, build_model_from_openai_state_dict
 
-from ..utils.checkpoint import safe_torch_load
+from ..utils.checkpoint import UntrustedCheckpointError, safe_torch_load
+from .weight_check import WeightFileError, check_weight_file
 
 ArchType = Union[str, Dict[str, Any], None]
 
@@ -53,14 +54,21 @@ def read_clip_state_dict(path: str) -> Dict[str, torch.Tensor]:
     Raises:
         FileNotFoundError: ``path`` does not exist.
         KeyError: The file holds no CLIP keys.
+        WeightFileError: The file cannot be read (truncated, not a checkpoint, ...): the message is
+            :func:`~ga2clip_mmaction.models.weight_check.check_weight_file`'s report.
     """
     path = osp.expanduser(path)
     if not osp.isfile(path):
         raise FileNotFoundError(f'CLIP weight file not found: {path}')
-    if _is_torchscript(path):
-        obj: Any = torch.jit.load(path, map_location='cpu').state_dict()
-    else:
-        obj = safe_torch_load(path, map_location='cpu')
+    try:
+        if _is_torchscript(path):
+            obj: Any = torch.jit.load(path, map_location='cpu').state_dict()
+        else:
+            obj = safe_torch_load(path, map_location='cpu')
+    except UntrustedCheckpointError:
+        raise
+    except Exception as err:  # noqa: BLE001 - a broken file: say what is wrong with it
+        raise WeightFileError(f'CLIP weights cannot be read:\n{check_weight_file(path).format()}') from err
     for key in ('model_state_dict', 'state_dict', 'model'):
         if isinstance(obj, dict) and isinstance(obj.get(key), dict):
             obj = obj[key]

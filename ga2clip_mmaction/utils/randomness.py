@@ -34,11 +34,25 @@ STREAM_SUBSTITUTE = 4
 
 
 def _words(values: Sequence[int]) -> list:
-    """Non-negative 32-bit words of signed integers of any size (for ``np.random.SeedSequence``)."""
+    """Non-negative 32-bit words of signed integers of any size (for ``np.random.SeedSequence``), a one-to-one
+    encoding of the sequence.
+
+    A value below ``2**64`` in magnitude is ``[sign, low word, high word]`` (sign 0 or 1), the encoding seeds had
+    before larger values were supported, so their seeds are unchanged; a larger one is ``[2 + sign, count,
+    words...]`` (its first word tells the two forms apart).
+    """
     words = []
     for value in values:
         value = int(value)
-        words += [1 if value < 0 else 0, abs(value) & _MASK32, (abs(value) >> 32) & _MASK32]
+        sign, magnitude = (1 if value < 0 else 0), abs(value)
+        if magnitude >> 64 == 0:
+            words += [sign, magnitude & _MASK32, (magnitude >> 32) & _MASK32]
+            continue
+        parts = []
+        while magnitude:
+            parts.append(magnitude & _MASK32)
+            magnitude >>= 32
+        words += [2 + sign, len(parts)] + parts
     return words
 
 

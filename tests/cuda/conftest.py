@@ -1,4 +1,4 @@
-"""GPU-only tests (``pytest -m cuda``; ``tools/gpu_check.sh`` part a). Every module here sets
+"""GPU-only tests (``pytest -m cuda``; ``.dev_scripts/gpu_check.sh`` part a). Every module here sets
 ``pytestmark = pytest.mark.cuda``; every test here is skipped where torch sees no CUDA device.
 
 ``GA2CLIP_CUDA_TESTS_ON_CPU=1`` runs the bf16 ones on the CPU instead (MMEngine's CUDA assertion of
@@ -18,7 +18,7 @@ def pytest_collection_modifyitems(config, items):
     for item in items:
         if str(item.fspath).startswith(here):
             if not torch.cuda.is_available() and not ON_CPU:
-                item.add_marker(pytest.mark.skip(reason='needs a CUDA GPU (tools/gpu_check.sh runs these)'))
+                item.add_marker(pytest.mark.skip(reason='needs a CUDA GPU (.dev_scripts/gpu_check.sh runs these)'))
 
 
 @pytest.fixture

@@ -3,7 +3,7 @@ import math
 
 import pytest
 
-from ga2clip_mmaction.evaluation.chart import plot_summary
+from ga2clip_demo.evaluation.chart import plot_summary
 
 B2N = dict(group='b2n_hmdb51', dataset='hmdb51', protocol='b2n', published=dict(base=78.3, novel=58.9, hm=67.2),
            stats={'b2n/base_top1': dict(mean=0.80, std=0.01), 'b2n/novel_top1': dict(mean=0.60, std=0.02),

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from ga2clip_mmaction.evaluation.clustered import (hierarchical_bootstrap, holm, nested_t_interval,
+from ga2clip_demo.evaluation.clustered import (hierarchical_bootstrap, holm, nested_t_interval,
                                                    paired_values, unit_means)
 
 

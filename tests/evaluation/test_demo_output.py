@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 
-from ga2clip_mmaction.evaluation.demo_output import compute_summary, write_demo_report
+from ga2clip_demo.evaluation.demo_output import compute_summary, write_demo_report
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 TIMING = {'train': {'wall_s': 10.0, 'cpu_s': 20.0}, 'test': {'wall_s': 1.0, 'cpu_s': 2.0}}

@@ -4,7 +4,7 @@ import math
 import numpy as np
 import pytest
 
-from ga2clip_mmaction.evaluation import demo_report as rep
+from ga2clip_demo.evaluation import demo_report as rep
 
 ZS, IVLP, GA2 = 'zero-shot CLIP', 'IVLP', 'GA2-CLIP'
 

@@ -1,4 +1,4 @@
-"""A small run layout of ``tools/run_demo.py`` (world 0) with made-up metrics, for ``--existing-only``.
+"""A small run layout of the demo (``ga2clip_demo.run_demo``, world 0) with made-up metrics, for ``--existing-only``.
 
 Each run folder holds what a finished run leaves and what the demo reads back: ``last_checkpoint`` naming an
 existing checkpoint, MMEngine's json test log ``<ts>/<ts>.json`` with the ``b2n/`` metrics, and ``timing.json``.

@@ -7,7 +7,7 @@ import torch
 
 import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.models.clip_weights import build_clip
-from ga2clip_mmaction.models.parity import FORMAT, build_parity_model, check_parity, compute_outputs
+from ga2clip_parity.parity import FORMAT, build_parity_model, check_parity, compute_outputs
 
 
 def test_shipped_fixture_matches_the_released_code(shared_path):
@@ -18,7 +18,7 @@ def test_shipped_fixture_matches_the_released_code(shared_path):
 
 
 def test_check_parity_cli_json(shared_path, capsys):
-    from tools.check_parity import main
+    from ga2clip_parity.check import main
     assert main([shared_path('parity', 'official_tiny.pt'), '--json']) == 0
     report = json.loads(capsys.readouterr().out)
     assert report['ok'] is True and report['errors']['train_loss']['max_abs'] < 1e-5
@@ -49,7 +49,7 @@ def make_fixture(width=128, layers=3, depth=2, n_v=2, n_t=3, frames=3, classes=3
         classnames=names, anchor_classnames=['else'], anchor_classnames_multi=[f'other_{i}' for i in names],
         inputs=dict(videos=torch.randn(batch, frames, 3, 16, 16), labels=torch.arange(batch) % classes,
                     anchor_video=torch.randn(1, frames, 3, 16, 16)))
-    from ga2clip_mmaction.models.parity import load_fixture_weights
+    from ga2clip_parity.parity import load_fixture_weights
     model = build_parity_model(rec)
     load_fixture_weights(model, rec)
     rec['outputs'] = compute_outputs(model, rec)

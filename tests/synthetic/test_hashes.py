@@ -5,7 +5,7 @@ import os.path as osp
 
 import pytest
 
-from ga2clip_mmaction.synthetic.hashes import world_hashes
+from ga2clip_demo.synthetic.hashes import world_hashes
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 GRID = osp.join(REPO, 'docs', 'results', 'demo_full_grid.json')
@@ -15,7 +15,7 @@ SMALL = ['--shots', '2', '--base-pool', '3', '--val-per-class', '1', '--stage1-p
 
 @pytest.fixture(scope='module')
 def tool():
-    return importlib.import_module('tools.data.make_synthetic_videos')
+    return importlib.import_module('ga2clip_demo.make_synthetic_videos')
 
 
 def test_same_seed_same_hashes_other_seed_other_annotations(tool, tmp_path):

@@ -4,7 +4,7 @@ from itertools import product
 import numpy as np
 import pytest
 
-from ga2clip_mmaction.synthetic import render, world
+from ga2clip_demo.synthetic import render, world
 
 
 def test_roles_partition_the_pairs():

@@ -1,15 +1,15 @@
-"""tools/analyze_habitats.py: novel accuracy in and out of the class habitats."""
+"""projects/ga2clip_demo/tools/analyze_habitats.py: novel accuracy in and out of the class habitats."""
 import importlib
 
 import numpy as np
 import pytest
 
-from ga2clip_mmaction.synthetic import world
+from ga2clip_demo.synthetic import world
 
 
 @pytest.fixture(scope='module')
 def tool():
-    return importlib.import_module('tools.analyze_habitats')
+    return importlib.import_module('ga2clip_demo.analyze_habitats')
 
 
 def _clip(label, habitat):
@@ -44,7 +44,7 @@ def test_split_uses_the_habitats_of_its_world_seed(tool):
 
 
 def test_zero_shot_on_a_generated_world(tool, tmp_path, monkeypatch):
-    gen = importlib.import_module('tools.data.make_synthetic_videos')
+    gen = importlib.import_module('ga2clip_demo.make_synthetic_videos')
     monkeypatch.chdir(tmp_path)
     gen.main(['--out', 'data/synthetic', '--shots', '1', '--base-pool', '1', '--val-per-class', '2',
               '--stage1-per-class', '1', '--anchors-per-class', '1', '--frames', '2'])

@@ -10,9 +10,9 @@ import pytest
 import torch
 from mmengine.config import Config
 
-from ga2clip_mmaction.models.released_reference import released_frames, released_loss, released_text
-from tools import benchmark
-from tools.benchmark_parts.variants import build, our_loss
+from ga2clip_parity.released_reference import released_frames, released_loss, released_text
+from ga2clip_mmaction.benchmark import speed as benchmark
+from ga2clip_mmaction.benchmark.variants import build, our_loss
 
 ROOT = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 CONFIG = osp.join(ROOT, 'configs', 'ga2clip_b2n_k400.py')

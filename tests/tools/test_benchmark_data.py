@@ -8,8 +8,8 @@ import av  # noqa: F401 - before decord (its bundled FFmpeg breaks PyAV's libvpx
 import numpy as np
 import pytest
 
-import tools.benchmark_data as benchmark_data
-from tools.benchmark_data import build_pipeline, main, run, torchcodec_unavailable
+import ga2clip_mmaction.benchmark.data_loading as benchmark_data
+from ga2clip_mmaction.benchmark.data_loading import build_pipeline, main, run, torchcodec_unavailable
 from tools.data.make_codec_corpus import write_video
 from tools.data.prepare_videos import prepare_dataset
 

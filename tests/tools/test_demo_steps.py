@@ -1,4 +1,4 @@
-"""tools/demo_steps.py: each run's train and test are tools/train.py and tools/test.py subprocesses (yapf off),
+"""ga2clip_demo.steps: each run's train and test are tools/train.py and tools/test.py subprocesses (yapf off),
 a finished run is reused without one, and the seconds of each step are recorded."""
 import json
 import os
@@ -8,7 +8,7 @@ import sys
 import pytest
 
 from tests.helpers.demo_layout import STAMP
-from tools import demo_steps
+from ga2clip_demo import steps as demo_steps
 
 
 def _fake_tools(calls):

@@ -1,5 +1,5 @@
-"""tools/gpu_check.sh: the CPU dry run is wired end to end; a part past its budget loses nothing else; the wheel check
-of ``make gpu-wheels`` refuses what would not install on the GPU machine."""
+""".dev_scripts/gpu_check.sh: the CPU dry run is wired end to end; a part past its budget loses nothing else; the
+wheel check of ``.dev_scripts/gpu_wheels.sh`` refuses what would not install on the GPU machine."""
 import json
 import os
 import os.path as osp
@@ -7,15 +7,15 @@ import subprocess
 import sys
 import zipfile
 
+from gpu_check_parts.parts import run_part
+from gpu_check_parts.report import write_report
+from gpu_check_parts.wheels import check_wheels, wheels_main
 from tests.conftest import REPO_ROOT
-from tools.gpu_check_parts.parts import run_part
-from tools.gpu_check_parts.report import write_report
-from tools.gpu_check_parts.wheels import check_wheels, wheels_main
 
 
 def test_dry_run_runs_every_part_and_writes_the_report(tmp_path):
     out = tmp_path / 'gpu'
-    proc = subprocess.run(['bash', osp.join(REPO_ROOT, 'tools', 'gpu_check.sh'), '--dry-run', '--out', str(out)],
+    proc = subprocess.run(['bash', osp.join(REPO_ROOT, '.dev_scripts', 'gpu_check.sh'), '--dry-run', '--out', str(out)],
                           capture_output=True, text=True, timeout=400, env=dict(os.environ, PYTHON=sys.executable))
     logs = {p: (out / f'part_{p}.log').read_text()[-2000:] for p in 'abcd' if (out / f'part_{p}.log').exists()}
     assert proc.returncode == 0, (proc.stdout[-3000:], logs)

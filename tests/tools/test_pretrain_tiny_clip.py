@@ -1,4 +1,4 @@
-"""tools/pretrain_tiny_clip.py: the multi-positive contrastive loss and the caption-set reader."""
+"""projects/ga2clip_demo/tools/pretrain_tiny_clip.py: the multi-positive contrastive loss and the caption-set reader."""
 import importlib
 
 import pytest
@@ -8,7 +8,7 @@ import torch.nn.functional as F
 
 @pytest.fixture(scope='module')
 def tool():
-    return importlib.import_module('tools.pretrain_tiny_clip')
+    return importlib.import_module('ga2clip_demo.pretrain_tiny_clip')
 
 
 def test_one_positive_is_clip_loss(tool):

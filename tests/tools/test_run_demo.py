@@ -28,7 +28,7 @@ ZS = 'zero-shot CLIP'
 
 @pytest.fixture(scope='session')
 def module():
-    return importlib.import_module('tools.run_demo')
+    return importlib.import_module('ga2clip_demo.run_demo')
 
 
 @pytest.fixture(scope='session')
@@ -220,7 +220,7 @@ def test_bad_command_lines(module):
 _HOLDER = """
 import sys, time
 sys.path.insert(0, {repo!r})
-from tools import run_demo
+from ga2clip_demo import run_demo
 with run_demo.run_lock({wd!r}) as mine:
     open({wd!r} + '/acquired', 'w').write(str(mine))
     time.sleep(1.0)
@@ -276,7 +276,7 @@ GOLDEN = osp.join(osp.dirname(osp.dirname(osp.abspath(__file__))), 'data', 'demo
 def test_existing_only_tabulates_a_run_layout_as_before(demo, tmp_path):
     """``--existing-only`` on a small layout of finished runs (:mod:`tests.helpers.demo_layout`: world 0, 3 lists x
     2 seeds, ViLT-CLIP and one ablation variant a cell short) reads each run's ``last_checkpoint``, test log and
-    ``timing.json`` and writes the same ``results`` and ``ablation`` md / json as tools/run_demo.py did before its
+    ``timing.json`` and writes the same ``results`` and ``ablation`` md / json as run_demo did before its
     split into subprocess steps (the golden files, made with that version on this layout), up to the session's
     seconds, the thread count and the hard prompt's digest."""
     from scipy import stats
@@ -358,12 +358,13 @@ def test_helper_processes_and_their_thread_setting(module, monkeypatch, tmp_path
         def wait(self):
             return 0
 
-    workers = importlib.import_module('tools.demo_workers')
+    workers = importlib.import_module('ga2clip_demo.workers')
     monkeypatch.setattr(workers.subprocess, 'Popen', FakePopen)
     assert module.start_helpers(['--lists', '1'], 1) == []
     helpers = module.start_helpers(['--lists', '1'], 3)
     assert [(c[2:], threads) for c, threads in started] == [(['--lists', '1', '--no-report', '--jobs', '1'], '1')] * 2
-    assert started[0][0][:2] == [sys.executable, osp.abspath(module.__file__)]  # the demo script itself
+    demo_script = osp.join(module.REPO, 'projects', 'ga2clip_demo', 'tools', 'run_demo.py')
+    assert started[0][0][:2] == [sys.executable, demo_script]  # the demo script itself
     module.wait_helpers(helpers)
     monkeypatch.setenv('OMP_NUM_THREADS', '7')
     with module.one_thread_children(True):

@@ -158,7 +158,7 @@ def test_metrics_json_files_and_dotted_work_dirs(tmp_path):
 
 
 def test_demo_runs_group_by_method_with_error_bars(tmp_path, capsys):
-    """tools/run_demo.py's ``runs/<method>_s<list>_seed<seed>`` dirs (and its one ``zero-shot`` run)."""
+    """The demo's (run_demo) ``runs/<method>_s<list>_seed<seed>`` dirs (and its one ``zero-shot`` run)."""
     base = {'ivlp': 0.9, 'ga2clip': 0.85}
     dirs = [str(tmp_path / 'zero-shot')]
     _test_log(dirs[0], '20250101_000000', _b2n(0.8, 0.7))
@@ -177,7 +177,7 @@ def test_demo_runs_group_by_method_with_error_bars(tmp_path, capsys):
     md = (out / 'results.md').read_text()
     assert '| ga2clip | - | 6 | 87.0 ± 0.9 | 51.0 ± 1.1 |' in md
     assert '| zero-shot | - | 1 | 80.0 | 70.0 |' in md
-    from ga2clip_mmaction.evaluation.chart import _bars
+    from ga2clip_demo.evaluation.chart import _bars
     labels, means, stds, _ = _bars(rows[1])
     assert labels == ['base', 'novel', 'HM'] and stds[0] == pytest.approx(100 * statistics.stdev(
         [0.91, 0.91, 0.92, 0.92, 0.93, 0.93]))

@@ -10,6 +10,16 @@ from mmengine.dataset import BaseDataset, ConcatDataset, RepeatDataset
 from ga2clip_mmaction.utils.randomness import DrawIndex, derive_seed, draw_of, forked_cpu_rng
 
 
+def test_derive_seed_keeps_every_bit_of_large_integers_and_the_earlier_seeds():
+    assert derive_seed(3, 2**64 + 5, 0) != derive_seed(3, 5, 0)
+    assert len({derive_seed(2**64 + 5), derive_seed(2**96 + 5), derive_seed(-(2**64 + 5)), derive_seed(2, 1, 5),
+                derive_seed(5), derive_seed(2**64), derive_seed(0)}) == 7
+    # seeds of integers below 2**64 are those of earlier versions (runs resumed across the change stay exact)
+    assert derive_seed(1, 0, 0, 5) == 4355077346751336513
+    assert derive_seed(3, -7, 2**64 - 1) == 3538467293803619246
+    assert derive_seed(4, 123456789, 2, 10**12) == 1797544622970118365
+
+
 def test_derive_seed_depends_on_every_coordinate_and_their_order():
     seeds = {derive_seed(1, 2, 3), derive_seed(1, 3, 2), derive_seed(1, 2, 4), derive_seed(1, 2, 3, 0),
              derive_seed(-1, 2, 3), derive_seed(1 + 2**40, 2, 3)}

@@ -54,7 +54,7 @@ def test_released_checkpoint_in_the_converter(evil, tmp_path):
 
 
 def test_parity_fixture(evil):
-    from ga2clip_mmaction.models.parity import check_parity
+    from ga2clip_parity.parity import check_parity
     path, marker = evil('fixture.pt', format='ga2clip-official-parity/1')
     _refused(lambda: check_parity(path), path, marker)
 

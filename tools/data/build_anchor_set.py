@@ -31,10 +31,8 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from ga2clip_mmaction.datasets.split_files import ClipIndex, read_video_list  # noqa: E402
-from ga2clip_mmaction.utils.io import read_class_names  # noqa: E402
+from ga2clip_mmaction.datasets.split_files import ClipIndex, read_video_list
+from ga2clip_mmaction.utils.io import read_class_names
 
 
 def normalize_name(name: str, drop_parentheses: bool = False) -> str:

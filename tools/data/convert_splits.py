@@ -35,11 +35,10 @@ import os.path as osp
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from ga2clip_mmaction.datasets.split_files import VideoEntry, read_video_list  # noqa: E402
-from ga2clip_mmaction.utils.io import read_class_names  # noqa: E402
-from tools.data.split_layout import B2N_LABELS, DEFAULT_VIDEO_ROOTS, ListSpec, describe, layout_path  # noqa: E402
+from ga2clip_mmaction.datasets.split_files import VideoEntry, read_video_list
+from ga2clip_mmaction.utils.io import read_class_names
+from ga2clip_mmaction.data_prep.split_layout import (B2N_LABELS, DEFAULT_VIDEO_ROOTS, ListSpec, describe,
+                                                    layout_path)
 
 
 def check_labels(entries: Sequence[VideoEntry], num_classes: int, source: str) -> None:

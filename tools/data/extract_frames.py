@@ -11,7 +11,9 @@ Example::
     python tools/data/extract_frames.py data/hmdb51/videos data/hmdb51/rawframes --workers 8
 
 It writes ``DST/rawframes.txt``, MMAction2's rawframe annotation (``frame_dir total_frames label`` per line,
-``frame_dir`` relative to DST; label ``-1`` without ``--ann-file``) of every extracted video, and with
+``frame_dir`` relative to DST; label ``-1`` without ``--ann-file``) of every extracted video, merged with the
+entries already there (extracting the train list, then the val list, into one root indexes both; a video listed
+with another label than its entry has fails before anything is extracted, naming the video), and with
 ``--ann-file A`` also ``DST/<name of A>`` in that format (labels kept, failed videos left out).
 ``RobustRawframeDataset`` (the ``video_source = 'rawframes'`` switch of
 ``configs/_base_/datasets/ga2clip_pipelines.py``) reads the protocols' video lists and looks up
@@ -27,9 +29,7 @@ import shutil
 import sys
 from typing import Dict, List, Optional, Sequence, Tuple
 
-if __package__ in (None, ''):  # run as a script: make ``tools.data`` importable
-    sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-from tools.data.prepare_videos import output_size, read_sources, run_pool, write_failures  # noqa: E402
+from ga2clip_mmaction.data_prep.video_jobs import output_size, read_sources, run_pool, write_failures
 
 #: MMAction2's rawframe file name template (1-based frame numbers).
 FILENAME_TMPL = 'img_{:05d}.jpg'
@@ -97,6 +97,60 @@ def count_frames(folder: str) -> int:
     return sum(1 for name in os.listdir(folder) if name.startswith('img_') and name.endswith('.jpg'))
 
 
+def read_index(path: str) -> Dict[str, List[str]]:
+    """Entries of a rawframe index: ``{frame_dir: [total_frames, label...]}`` (empty when it does not exist).
+
+    Raises:
+        ValueError: A line has fewer than 3 fields, or a frame directory is listed twice (``path:line``).
+    """
+    entries: Dict[str, List[str]] = {}
+    if not osp.isfile(path):
+        return entries
+    with open(path) as f:
+        for number, line in enumerate(f, 1):
+            fields = line.split()
+            if not fields:
+                continue
+            if len(fields) < 3 or fields[0] in entries:
+                problem = 'expected `frame_dir total_frames label`' if len(fields) < 3 else 'listed twice'
+                raise ValueError(f'{path}:{number}: {problem}: {line.strip()!r}')
+            entries[fields[0]] = fields[1:]
+    return entries
+
+
+def _labels_conflict(old: List[str], new: List[str]) -> bool:
+    """Two label lists of one video disagree (``-1``, no label, agrees with any)."""
+    return old != ['-1'] and new != ['-1'] and old != new
+
+
+def check_index_labels(index: Dict[str, List[str]], rows: Sequence[List[str]], index_path: str,
+                       ann_file: Optional[str]) -> None:
+    """Refuse an annotation whose label of a video differs from that video's index entry.
+
+    Raises:
+        ValueError: Naming the video, both labels and both files.
+    """
+    for row in rows:
+        entry = index.get(frame_dir(row[0]))
+        if entry is not None and _labels_conflict(entry[1:], row[1:]):
+            raise ValueError(f'{row[0]}: {ann_file} labels it {" ".join(row[1:])}, but {index_path} already has '
+                             f'{frame_dir(row[0])} labelled {" ".join(entry[1:])}; one root holds one label per '
+                             'video (extract into another root, or fix the list)')
+
+
+def merge_index(index: Dict[str, List[str]], frames: Dict[str, int], labels: Dict[str, List[str]]) -> Dict[str,
+                                                                                                        List[str]]:
+    """The index entries after this extraction: the earlier ones, each video extracted now with its frame count
+    (counted on disk now) and its label (the earlier label when this list has none)."""
+    merged = dict(index)
+    for rel, count in frames.items():
+        key = frame_dir(rel)
+        new = labels.get(rel) or ['-1']
+        old = merged.get(key, [None, '-1'])[1:]
+        merged[key] = [str(count)] + (old if new == ['-1'] else new)
+    return merged
+
+
 def extract_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None, workers: int = 1,
                     progress: bool = True, **options) -> Dict[str, object]:
     """Extract every video of ``src_root`` (or of ``ann_file``) into ``dst_root``; skip finished ones.
@@ -111,10 +165,14 @@ def extract_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None
         **options: :func:`extract_one` options (``short_side``, ``quality``).
 
     Returns:
-        dict: ``done``, ``skipped``, ``failed`` (list of ``(path, reason)``), ``index`` (``rawframes.txt``) and
+        dict: ``done``, ``skipped``, ``failed`` (list of ``(path, reason)``), ``index`` (``rawframes.txt``, its
+        earlier entries kept) and
         ``ann_out`` (the rawframe version of ``ann_file``, or None).
     """
     rels, rows = read_sources(src_root, ann_file)
+    index = osp.join(dst_root, INDEX_NAME)
+    earlier = read_index(index)
+    check_index_labels(earlier, rows, index, ann_file)  # before hours of extraction
     os.makedirs(dst_root, exist_ok=True)
     frames: Dict[str, int] = {}
     jobs = []
@@ -130,10 +188,10 @@ def extract_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None
         frames[osp.relpath(src, src_root)] = count
     write_failures(dst_root, failed)
     labels = {row[0]: row[1:] for row in rows}
-    index = osp.join(dst_root, INDEX_NAME)
+    merged = merge_index(earlier, frames, labels)
     with open(index, 'w') as f:
-        for rel in sorted(frames):
-            f.write(' '.join([frame_dir(rel), str(frames[rel])] + (labels.get(rel) or ['-1'])) + '\n')
+        for key in sorted(merged):
+            f.write(' '.join([key] + merged[key]) + '\n')
     ann_out = None
     if ann_file:
         ann_out = osp.join(dst_root, osp.basename(ann_file))

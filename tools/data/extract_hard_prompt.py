@@ -19,9 +19,7 @@ from typing import Dict, Optional, Sequence
 
 import torch
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from ga2clip_mmaction.utils.checkpoint import safe_torch_load  # noqa: E402
+from ga2clip_mmaction.utils.checkpoint import safe_torch_load
 
 #: Names of the layer-0 text context, tried in order: ours, then the released code's.
 CONTEXT_KEYS = ('cls_head.prompt_learner.ctx', 'prompt_learner.ctx_VPT')

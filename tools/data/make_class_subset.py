@@ -17,10 +17,8 @@ from typing import Dict, List
 
 import numpy as np
 
-sys.path.insert(0, osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
-
-from ga2clip_mmaction.datasets.split_files import read_video_list  # noqa: E402
-from ga2clip_mmaction.utils.io import read_class_names  # noqa: E402
+from ga2clip_mmaction.datasets.split_files import read_video_list
+from ga2clip_mmaction.utils.io import read_class_names
 
 
 def make_subset(pool_list: str, pool_labels: str, subset_labels: str, shots: int = 16,

@@ -24,33 +24,12 @@ import argparse
 import os
 import os.path as osp
 import sys
-import time
 from fractions import Fraction
-from multiprocessing import Pool
-from typing import Dict, List, Optional, Sequence, Tuple
+from typing import Dict, Optional, Sequence, Tuple
 
-#: File extensions taken as videos when SRC is a folder.
-VIDEO_EXTENSIONS = ('.mp4', '.avi', '.webm', '.mkv', '.mov', '.m4v', '.flv')
-
-
-def output_size(width: int, height: int, short_side: int) -> Tuple[int, int]:
-    """``(width, height)`` with the short side at most ``short_side`` (never upscaled), aspect kept, both even.
-
-    Args:
-        width (int): Source width.
-        height (int): Source height.
-        short_side (int): Wanted short side; ``0``, or a source short side already at most it, keeps the size
-            (rounded down to even).
-
-    Returns:
-        tuple[int, int]: The output width and height.
-    """
-    if short_side and min(width, height) > short_side:
-        if width <= height:
-            width, height = short_side, round(height * short_side / width)
-        else:
-            width, height = round(width * short_side / height), short_side
-    return max(2, width - width % 2), max(2, height - height % 2)
+# Shared with extract_frames.py; output_size and VIDEO_EXTENSIONS are this tool's too (re-exported).
+from ga2clip_mmaction.data_prep.video_jobs import (VIDEO_EXTENSIONS, output_size, read_sources,  # noqa: F401
+                                                  run_pool, write_failures)
 
 
 def prepare_one(src: str, dst: str, short_side: int = 256, gop: int = 1, crf: int = 18,
@@ -127,59 +106,6 @@ def _task(job: Tuple[str, str, dict]) -> Tuple[str, Optional[str], int]:
 def destination(rel: str, dst_root: str) -> str:
     """Prepared path of the source video at relative path ``rel``: same folders, extension ``.mp4``."""
     return osp.join(dst_root, osp.splitext(rel)[0] + '.mp4')
-
-
-def read_sources(src_root: str, ann_file: Optional[str]) -> Tuple[List[str], List[List[str]]]:
-    """Relative source paths and, with an annotation file, its split lines (path first)."""
-    if ann_file:
-        with open(ann_file) as f:
-            rows = [line.split() for line in f if line.strip()]
-        return [row[0] for row in rows], rows
-    rels = []
-    for folder, _, names in os.walk(src_root):
-        for name in names:
-            if name.lower().endswith(VIDEO_EXTENSIONS) and '.part.' not in name:
-                rels.append(osp.relpath(osp.join(folder, name), src_root))
-    return sorted(rels), []
-
-
-def run_pool(task, jobs: list, workers: int, progress: bool, skipped: int = 0
-             ) -> Tuple[List[Tuple[str, int]], List[Tuple[str, str]]]:
-    """Run ``task`` on ``jobs`` in a process pool with a progress line.
-
-    Args:
-        task (callable): Picklable ``job -> (src, reason or None, frames)`` that never raises.
-        jobs (list): The jobs.
-        workers (int): Processes.
-        progress (bool): Print a progress line to stderr.
-        skipped (int): Already finished videos, for the progress line. Defaults to 0.
-
-    Returns:
-        tuple[list, list]: ``(src, frames)`` of the videos done and ``(src, reason)`` of the failed ones.
-    """
-    results: List[Tuple[str, int]] = []
-    failed: List[Tuple[str, str]] = []
-    start = time.time()
-    with Pool(max(1, workers)) as pool:
-        for i, (src, reason, frames) in enumerate(pool.imap_unordered(task, jobs), 1):
-            if reason is None:
-                results.append((src, frames))
-            else:
-                failed.append((src, reason))
-            if progress:
-                rate = i / max(time.time() - start, 1e-9)
-                sys.stderr.write(f'\r[{i}/{len(jobs)}] {rate:.2f} videos/s, {len(failed)} failed, '
-                                 f'{skipped} already done')
-    if progress:
-        sys.stderr.write('\n')
-    return results, failed
-
-
-def write_failures(dst_root: str, failed: List[Tuple[str, str]]) -> None:
-    """Write ``DST/failures.txt``: ``path<TAB>reason`` per failed video, sorted."""
-    with open(osp.join(dst_root, 'failures.txt'), 'w') as f:
-        for src, reason in sorted(failed):
-            f.write(f'{src}\t{reason}\n')
 
 
 def prepare_dataset(src_root: str, dst_root: str, ann_file: Optional[str] = None, workers: int = 1,

@@ -22,20 +22,30 @@ class KeyframeVideoReader:
     decodes little more than the wanted frames.
 
     Args:
-        filename (str): Path of the video.
+        filename (str): Path of the video (also its name in messages).
         num_threads (int): FFmpeg decoding threads (``0``: FFmpeg's choice). Defaults to 1.
+        file (file-like, optional): The video's bytes (e.g. ``io.BytesIO`` from a remote storage backend), read
+            instead of ``filename``. Defaults to None.
 
     Raises:
         ValueError: The file has no video stream or no frames.
     """
 
-    def __init__(self, filename: str, num_threads: int = 1) -> None:
+    def __init__(self, filename: str, num_threads: int = 1, file=None) -> None:
         if av is None:
             raise ImportError('KeyframeVideoReader needs PyAV: pip install -e ".[data]" (or pip install av)')
         self.filename = filename
-        self.container = av.open(filename)
-        if not self.container.streams.video:
+        self.container = av.open(filename if file is None else file)
+        try:
+            self._index(num_threads)
+        except BaseException:  # a demux error: close the file now, not when garbage collection gets to it
             self.close()
+            raise
+
+    def _index(self, num_threads: int) -> None:
+        """Demux the packets once: timestamps, keyframes, frame count (raises on a bad container)."""
+        filename = self.filename
+        if not self.container.streams.video:
             raise ValueError(f'{filename}: no video stream')
         self.stream = self.container.streams.video[0]
         self.stream.thread_count = num_threads
@@ -49,7 +59,6 @@ class KeyframeVideoReader:
             pts.append(packet.pts)
             keys.append(bool(packet.is_keyframe))
         if not pts:
-            self.close()
             raise ValueError(f'{filename}: no video frames')
         #: Frames have usable timestamps, else decoding is sequential, counting frames. AVI gives packet-order
         #: timestamps that packed B-frames (DivX) break, so AVI is decoded sequentially (as decord numbers it).

@@ -127,3 +127,46 @@ def test_bad_video_raises_bad_video_error_naming_the_file(clips, tmp_path, kind)
     assert err.value.message.startswith(osp.join(str(tmp_path), 'bad.mp4: ')), err.value.message
     if kind in ('truncated', 'random_bytes'):  # the decoder's reason, from our Init transform
         assert re.search(r'KeyframePyAVInit: \w+', err.value.message), err.value.message
+
+
+def test_io_backend_reads_the_bytes_through_mmengines_file_backend(clips, monkeypatch):
+    """As DecordInit's io_backend: a non-disk backend's ``get`` supplies the bytes (here MMEngine's local backend,
+    counted), and the frames are those read from the path."""
+    from mmengine.fileio import LocalBackend
+    gets = []
+    get = LocalBackend.get
+    monkeypatch.setattr(LocalBackend, 'get', lambda self, path: gets.append(path) or get(self, path))
+    path = clips['short_gop.mp4']
+    outs = []
+    for args in (dict(), dict(io_backend='local')):
+        pipe = _pipeline(dict(type='KeyframePyAVInit', **args), dict(type='KeyframePyAVDecode'))
+        np.random.seed(3)
+        outs.append(pipe(dict(filename=path, label=0, start_index=0, modality='RGB')))
+    assert gets == [path]  # disk: the path is opened itself; 'local': through the backend
+    assert np.array_equal(np.stack(outs[0]['imgs']), np.stack(outs[1]['imgs']))
+    assert 'io_backend=local' in repr(pipe)
+
+
+def test_a_demux_error_closes_the_container_at_once(clips, monkeypatch):
+    import av
+    from ga2clip_mmaction.datasets.transforms import keyframe_video_reader
+    opened = []
+
+    class Failing:
+        def __init__(self, container):
+            self.container, self.closed = container, False
+            self.streams = container.streams
+            opened.append(self)
+
+        def demux(self, *args, **kwargs):
+            raise av.error.InvalidDataError(1094995529, 'Invalid data found when processing input')
+
+        def close(self):
+            self.closed = True
+            self.container.close()
+
+    real_open = av.open
+    monkeypatch.setattr(keyframe_video_reader.av, 'open', lambda *a, **k: Failing(real_open(*a, **k)))
+    with pytest.raises(av.error.InvalidDataError):
+        KeyframeVideoReader(clips['long_gop.mp4'])
+    assert [c.closed for c in opened] == [True]

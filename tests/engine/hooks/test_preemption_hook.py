@@ -158,10 +158,10 @@ from ga2clip_mmaction.engine.hooks.preemption_hook import PreemptionHook
 stop = PreemptionHook._stop
 
 
-def recording_stop(self, runner, epoch, done):  # each rank notes where it stopped, then stops
+def recording_stop(self, runner, epoch, done, **kwargs):  # each rank notes where it stopped, then stops
     with open(os.path.join(runner.work_dir, f'stop_rank{get_rank()}'), 'w') as f:
         f.write(str(done))
-    return stop(self, runner, epoch, done)
+    return stop(self, runner, epoch, done, **kwargs)
 
 
 PreemptionHook._stop = recording_stop

@@ -154,8 +154,7 @@ def test_ema_state_dict_is_small_and_resumes_the_averaged_and_the_raw_prompts(ru
     ``ema_state_dict`` (``module.`` keys) before SmallCheckpointHook shrinks both; a resume restores each.
 
     With EMAHook's default ``strict_load=False``: the EMA model keeps its own frozen weights (copies of the
-    model's, which the load checks against the record). ``strict_load=True`` cannot resume a small checkpoint
-    (MMEngine's EMAHook loads ``ema_state_dict`` before any refill: missing keys)."""
+    model's, which the load checks against the record). ``strict_load=True``: test_small_checkpoint_refill_hook.py."""
     cfg = run_cfg(tmp_path / 'ema')
     cfg.train_cfg.max_epochs = 1  # 2 iterations: the EMA copies the first, averages the second
     cfg.custom_hooks = [dict(type='EMAHook', momentum=0.5)]

@@ -10,7 +10,7 @@ def _tool():
 
 
 cs = _tool()
-layout = importlib.import_module('tools.data.split_layout')
+layout = importlib.import_module('ga2clip_mmaction.data_prep.split_layout')
 
 
 def _tree(tmp_path):

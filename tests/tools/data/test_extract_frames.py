@@ -91,6 +91,25 @@ def test_resumable_failures_listed(src, tmp_path, capsys):
     assert len(os.listdir(osp.join(dst, 'sub', 'b'))) == NUM_FRAMES and not osp.exists(osp.join(dst, 'sub', 'b.part'))
 
 
+def test_two_lists_into_one_root_merge_the_index_and_a_conflicting_label_is_refused(src, tmp_path):
+    """Train list, then val list, into one root: both lists' videos are in rawframes.txt (before: only the
+    last list's, every train video then read as 0 frames)."""
+    dst = str(tmp_path / 'rawframes')
+    (tmp_path / 'train.txt').write_text('a.mp4 3\n')
+    (tmp_path / 'val.txt').write_text('sub/b.webm 1\n')
+    extract_dataset(src, dst, str(tmp_path / 'train.txt'), progress=False, short_side=32)
+    result = extract_dataset(src, dst, str(tmp_path / 'val.txt'), progress=False, short_side=32)
+    assert open(result['index']).read() == f'a {NUM_FRAMES} 3\nsub/b {NUM_FRAMES} 1\n'
+    assert open(result['ann_out']).read() == f'sub/b {NUM_FRAMES} 1\n'
+    extract_dataset(src, dst, progress=False, short_side=32)  # every video, no labels: the labels stay
+    assert open(result['index']).read() == f'a {NUM_FRAMES} 3\nsub/b {NUM_FRAMES} 1\n'
+    (tmp_path / 'other.txt').write_text('a.mp4 2\n')
+    with pytest.raises(ValueError, match=r'a.mp4: .*other.txt labels it 2, but .*rawframes.txt already has a '
+                                         r'labelled 3'):
+        extract_dataset(src, dst, str(tmp_path / 'other.txt'), progress=False, short_side=32)
+    assert open(result['index']).read() == f'a {NUM_FRAMES} 3\nsub/b {NUM_FRAMES} 1\n'  # untouched
+
+
 def test_protocol_config_switched_to_rawframes_loads_a_clip(src, tmp_path, monkeypatch):
     from mmengine.config import Config
     from mmengine.registry import init_default_scope

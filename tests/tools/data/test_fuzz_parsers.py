@@ -63,7 +63,7 @@ def test_video_and_annotation_lists(content):
 def test_convert_splits_list_and_labels(list_text, labels):
     """A base-to-novel list and its class-name file in a canonical tree."""
     import tools.data.convert_splits as convert
-    from tools.data.split_layout import describe
+    from ga2clip_mmaction.data_prep.split_layout import describe
     with tempfile.TemporaryDirectory() as root:
         rel = 'splits/base2novel_splits/hmdb_splits/base_train.txt'
         os.makedirs(osp.join(root, osp.dirname(rel)))

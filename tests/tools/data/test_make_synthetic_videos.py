@@ -1,4 +1,4 @@
-"""tools/data/make_synthetic_videos.py: deterministic files in the real protocols' formats."""
+"""projects/ga2clip_demo/tools/make_synthetic_videos.py: deterministic files in the real protocols' formats."""
 import importlib
 import os
 import os.path as osp
@@ -7,7 +7,7 @@ import decord
 import pytest
 
 from ga2clip_mmaction.datasets.split_files import read_video_list
-from ga2clip_mmaction.synthetic import world
+from ga2clip_demo.synthetic import world
 from ga2clip_mmaction.utils.io import read_class_names
 
 SMALL = ['--shots', '2', '--base-pool', '3', '--val-per-class', '1', '--stage1-per-class', '1',
@@ -26,7 +26,7 @@ def _files(root):
 
 @pytest.fixture(scope='module')
 def tool():
-    return importlib.import_module('tools.data.make_synthetic_videos')
+    return importlib.import_module('ga2clip_demo.make_synthetic_videos')
 
 
 @pytest.fixture(scope='module')

@@ -1,0 +1,1 @@
+"""The demo's statistics (clustered intervals, Holm), its report tables and its chart."""

@@ -1,1 +1,0 @@
-"""Parts of ``tools/benchmark.py``: model variants and their steps, timing, FLOP counts, the data path."""
