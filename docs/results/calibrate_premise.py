@@ -5,6 +5,8 @@ For each (habitat probability, pilot world) in setting-major order: write the wo
 one record to ``<work-dir>/calibration.jsonl``. Steps whose output exists are reused (the demo's own steps, run
 locks included, so two processes on one work dir share the pairs).
 
+It ran at commit 24c1a61 (the layout before issue 27's move); this is the same code on the new layout.
+
 Usage::
 
     OMP_NUM_THREADS=1 nice -n 15 python docs/results/calibrate_premise.py --work-dir work_dirs/calib
@@ -18,7 +20,6 @@ import sys
 import time
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
-sys.path.insert(0, REPO)
 
 PILOT_WORLDS = (31901, 31902, 31903)
 SETTINGS = (0.8, 0.9, 1.0)
@@ -34,10 +35,10 @@ def main() -> None:
     os.environ['OMP_NUM_THREADS'] = '1'
     from filelock import FileLock
 
-    from ga2clip_mmaction.synthetic.hashes import world_hashes
-    from tools.data import make_synthetic_videos
-    from tools.demo_grid import CONFIGS, DATA, train_set_options
-    from tools.demo_steps import read_timing, train_and_test, zero_shot_run
+    from ga2clip_demo import make_synthetic_videos
+    from ga2clip_demo.grid import CONFIGS, DATA, train_set_options
+    from ga2clip_demo.steps import read_timing, train_and_test, zero_shot_run
+    from ga2clip_demo.synthetic.hashes import world_hashes
     out = osp.join(args.work_dir, 'calibration.jsonl')
     os.makedirs(args.work_dir, exist_ok=True)
     for prob in [float(s) for s in args.settings.split(',')]:

@@ -33,7 +33,7 @@ from typing import Dict, List, Optional, Sequence
 import numpy as np
 from scipy import stats
 
-from ga2clip_mmaction.evaluation.clustered import hierarchical_bootstrap, holm, nested_t_interval
+from ga2clip_demo.evaluation.clustered import hierarchical_bootstrap, holm, nested_t_interval
 
 #: Method keys of a world record's ``runs`` (zero-shot is one deterministic run per world).
 METHODS = ('zero-shot', 'ivlp', 'ga2clip_as_released', 'ga2clip', 'vilt')

@@ -5,7 +5,12 @@ For each planned world, in order: write it with the frozen generator setting, le
 zero-shot CLIP, train and test each method on few-shot list 1 with training seed 0 (the demo's own steps,
 ``tools/demo_steps.py``), then add the world's record (its file hashes, the hard prompt's sha256, each run's
 metrics, timing and provenance) to the results json, atomically. A world is recorded only when all its runs are
-done; a world another runner process holds is skipped. The runner prints no metric: the plan allows no look at
+done; a world another runner process holds is skipped.
+
+The study's worlds run from commit 06077fc (this file at that commit, on the layout before issue 27's move, with
+``tools/demo_steps.py``); this version is the same code on the new layout (``ga2clip_demo``), whose design names the
+moved generator files, so it does not continue that study: resume from a clone at the commit the json's runs
+record, as below. The runner prints no metric: the plan allows no look at
 partial results, and the analysis (``docs/results/confirmatory_analysis.py``) refuses an incomplete study.
 
 **Provenance** of each run (``<run>/provenance.json``, copied into its record): commit and tree hash and dirty flag
@@ -53,8 +58,10 @@ STUDY_KEYS = ('commit', 'tree', 'dirty', 'constraints_sha256', 'clip_weights_sha
 #: Provenance keys that may differ when a finished run is reused (when it ran, not what ran).
 TIME_KEYS = ('started', 'finished')
 #: The world generator's files, frozen by their sha256 in the design.
-GENERATOR_FILES = ('ga2clip_mmaction/synthetic/world.py', 'ga2clip_mmaction/synthetic/render.py',
-                   'ga2clip_mmaction/synthetic/hashes.py', 'tools/data/make_synthetic_videos.py')
+GENERATOR_FILES = ('projects/ga2clip_demo/ga2clip_demo/synthetic/world.py',
+                   'projects/ga2clip_demo/ga2clip_demo/synthetic/render.py',
+                   'projects/ga2clip_demo/ga2clip_demo/synthetic/hashes.py',
+                   'projects/ga2clip_demo/ga2clip_demo/make_synthetic_videos.py')
 PROVENANCE_FILE = 'provenance.json'
 
 
@@ -265,7 +272,7 @@ def record_world(path: str, record: dict, current: dict) -> dict:
 
 def _finished(wd: str, checkpoint: bool = True) -> bool:
     """Whether the run in ``wd`` has its test metrics (and, with ``checkpoint``, its checkpoint)."""
-    from tools.demo_steps import latest_checkpoint, read_test_metrics
+    from ga2clip_demo.steps import latest_checkpoint, read_test_metrics
     if checkpoint and latest_checkpoint(wd) is None:
         return False
     try:
@@ -284,10 +291,10 @@ def run_world(seed: int, work_dir: str, threads: int) -> dict:
     """
     import math
 
-    from ga2clip_mmaction.synthetic.hashes import world_hashes
-    from tools.data import make_synthetic_videos
-    from tools.demo_grid import DATA, HARD_PROMPT, train_set_options
-    from tools.demo_steps import ensure_hard_prompt, read_timing, train_and_test, zero_shot_run
+    from ga2clip_demo import make_synthetic_videos
+    from ga2clip_demo.grid import DATA, HARD_PROMPT, train_set_options
+    from ga2clip_demo.steps import ensure_hard_prompt, read_timing, train_and_test, zero_shot_run
+    from ga2clip_demo.synthetic.hashes import world_hashes
     ws = osp.join(work_dir, 'worlds', f'w{seed}')
     runs_dir = osp.join(work_dir, 'runs', f'w{seed}')
     root = osp.join(ws, DATA)
@@ -381,5 +388,4 @@ def main(argv: Optional[Sequence[str]] = None) -> List[int]:
 
 
 if __name__ == '__main__':
-    sys.path.insert(0, REPO)  # tools.demo_steps & co. (the demo's steps at this commit)
     main()

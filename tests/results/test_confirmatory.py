@@ -173,9 +173,8 @@ def test_two_recorded_worlds_regenerate_with_their_hashes(study, tmp_path):
     worlds = _recorded_worlds()
     if len(worlds) < 2:
         pytest.skip(f'{RESULTS}: {len(worlds)} world(s) recorded yet; the check needs two')
-    import importlib
-    from ga2clip_mmaction.synthetic.hashes import world_hashes
-    tool = importlib.import_module('tools.data.make_synthetic_videos')
+    from ga2clip_demo import make_synthetic_videos as tool
+    from ga2clip_demo.synthetic.hashes import world_hashes
     for w in (worlds[0], worlds[-1]):
         root = str(tmp_path / str(w['seed']))
         tool.main(['--out', root, '--seed', str(w['seed']), '--habitat-prob', str(w['habitat_prob']),
