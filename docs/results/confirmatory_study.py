@@ -7,10 +7,10 @@ zero-shot CLIP, train and test each method on few-shot list 1 with training seed
 metrics, timing and provenance) to the results json, atomically. A world is recorded only when all its runs are
 done; a world another runner process holds is skipped.
 
-The study's worlds run from commit 06077fc (this file at that commit, on the layout before issue 27's move, with
-``tools/demo_steps.py``); this version is the same code on the new layout (``ga2clip_demo``), whose design names the
-moved generator files, so it does not continue that study: resume from a clone at the commit the json's runs
-record, as below. The runner prints no metric: the plan allows no look at
+The study's runs are made by this file at the commit the json's runs record (``provenance.commit``); the demo's
+steps (:mod:`ga2clip_demo.steps`) record each run's provenance too. (A first start from commit 06077fc, on the layout
+before issue 27's move, stopped at its second world on a bug of this file's study check, fixed here; its runs were
+set aside unread, plan_confirmatory.md "Deviation".) The runner prints no metric: the plan allows no look at
 partial results, and the analysis (``docs/results/confirmatory_analysis.py``) refuses an incomplete study.
 
 **Provenance** of each run (``<run>/provenance.json``, copied into its record): commit and tree hash and dirty flag
@@ -234,6 +234,15 @@ def write_results(path: str, data: dict) -> None:
     os.replace(tmp, path)
 
 
+def study_provenance(threads: int) -> dict:
+    """The provenance every run of the study shares (:data:`STUDY_KEYS`): this checkout's code and libraries and the
+    CLIP weights of the configs (one file for all of them)."""
+    weights = {run_inputs(osp.join(REPO, c), REPO)['clip_weights'] for c in (*TRAINED.values(), STAGE1_CONFIG)}
+    if len(weights) != 1:
+        raise ProvenanceMismatch(f'the study\'s configs load different CLIP weights: {sorted(weights)}')
+    return collect(REPO, weights.pop(), None, threads)
+
+
 def check_study(data: dict, current: dict) -> None:
     """Refuse to continue a study recorded with another design or other code.
 
@@ -349,7 +358,7 @@ def run(out: str, work_dir: str, threads: int = 1, worlds: Sequence[int] = WORLD
     os.environ['OMP_NUM_THREADS'] = str(threads)
     import torch
     torch.set_num_threads(threads)
-    current = collect(REPO, None, None, threads)
+    current = study_provenance(threads)
     if current['dirty'] is not False:
         raise ProvenanceMismatch(f'{REPO}: the study runs from a clean git checkout of a commit (dirty flag '
                                  f'{current["dirty"]}); commit or clone first')

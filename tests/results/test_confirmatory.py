@@ -160,6 +160,17 @@ def test_the_study_refuses_another_design_or_other_code(study, monkeypatch):
     study.check_study(data, dict(now, cpu_model='mine'))  # the CPU model and times may differ between worlds
 
 
+def test_the_study_provenance_names_the_configs_clip_weights(study):
+    """What every world is checked against carries the CLIP weights' sha256 that each run records (a study
+    provenance without it refused the second world: the bug that stopped the runs of commit 06077fc)."""
+    current = study.study_provenance(1)
+    weights = study.run_inputs(osp.join(REPO, study.TRAINED['ivlp']), REPO)['clip_weights']
+    assert current['clip_weights_sha256'] == study.sha256_file(weights) is not None
+    run = dict(current, hard_prompt_sha256='h', cpu_model='other', started='s', finished='f')
+    data = dict(design=study.design(), worlds=[dict(seed=31001, runs=dict(ivlp=dict(provenance=run)))])
+    study.check_study(data, current)
+
+
 def _recorded_worlds():
     if not osp.isfile(RESULTS):
         return []

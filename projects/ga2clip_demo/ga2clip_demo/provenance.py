@@ -145,8 +145,11 @@ def run_inputs(config: str, workspace: str, options: Sequence[str] = ()) -> Dict
         parsed = argparse.Namespace()
         DictAction(option_strings=[], dest='options')(None, parsed, list(options))
         cfg.merge_from_dict(parsed.options)
-    hard = cfg.model.cls_head.get('hard_prompt')
-    return dict(clip_weights=cfg.model.backbone.clip.weights, hard_prompt=osp.join(workspace, hard) if hard else None)
+    model = cfg.get('model') or {}
+    clip = (model.get('backbone') or {}).get('clip') or {}
+    weights = clip.get('weights') if isinstance(clip, dict) else None
+    hard = (model.get('cls_head') or {}).get('hard_prompt')
+    return dict(clip_weights=weights, hard_prompt=osp.join(workspace, hard) if hard else None)
 
 
 def child_threads() -> int:
