@@ -196,7 +196,8 @@ def method_budget(methods: Sequence[str], ws: str) -> List[dict]:
                 n = len(read_video_list(stage1))
                 extra.append(f'{n} stage-1 clips of 6 other classes (the hard prompt)')
             anchors = cfg.model.get('anchor_loss')
-            if anchors and cfg.train_dataloader.batch_sampler.get('num_anchors', 0) > 0:
+            if (anchors and cfg.train_dataloader.batch_sampler.get('num_anchors', 0) > 0
+                    and not getattr(model, 'anchor_term_skipped', False)):  # the released one-name term: inert
                 extra.append(f'{cfg.train_dataloader.dataset.max_anchor_videos} anchor clips '
                              f'({cfg.train_dataloader.batch_sampler.num_anchors} per batch) and '
                              f'{len(read_class_names(anchors.anchor_names))} generic attribute names')
