@@ -48,7 +48,7 @@ from .grid import (ABLATION, ABLATION_WORLDS, COMPARISONS, CONFIGS, DEFAULT_METH
                              epoch_options, method_budget, run_labels, run_name, select_methods, train_set_options,
                              world_dirs)
 from .provenance import read_provenance  # noqa: E402
-from .workers import one_thread_children, start_helpers, stop_on_error, wait_helpers  # noqa: E402
+from .workers import one_thread_children, one_torch_thread, start_helpers, stop_on_error, wait_helpers  # noqa: E402
 from .steps import (ensure_hard_prompt, latest_checkpoint, prepare_world, read_test_metrics,  # noqa: E402
                               read_timing, run_lock, run_subprocess, train_and_test, zero_shot_run)
 
@@ -195,7 +195,8 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
                 with contextlib.suppress(FileNotFoundError):
                     metrics = read_test_metrics(wd)
             if metrics is None:
-                metrics = zero_shot_run(ws, wd, args.force)
+                with one_torch_thread(args.jobs > 1):  # as the runs and the helpers compute (provenance)
+                    metrics = zero_shot_run(ws, wd, args.force)
             runs.append(dict(method='zero-shot', label=METHODS['zero-shot'], world=world, list=None, seed=None,
                              work_dir=wd, metrics=metrics, timing=read_timing(wd), provenance=read_provenance(wd)))
     # method-major order: a grid cut short has whole methods (ablation variants) done, not scattered cells
