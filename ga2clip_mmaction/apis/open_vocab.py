@@ -72,6 +72,17 @@ class VideoScores(NamedTuple):
     bad: Dict[int, str]
 
 
+def _merged_probs(model, head, emb: torch.Tensor) -> torch.Tensor:
+    """Class probabilities ``[B, C]`` of per-view embeddings ``[B, V, D]``: the head's ``predict`` with the
+    recognizer's ``view_average``, as in ``model.predict`` (so equal to ``inference_recognizer``'s
+    ``pred_score``)."""
+    from mmaction.structures import ActionDataSample
+    samples = [ActionDataSample() for _ in range(emb.shape[0])]
+    head.predict(emb.flatten(0, 1), samples, num_views=emb.shape[1],
+                 view_average=getattr(model, 'view_average', 'feature'))
+    return torch.stack([s.pred_score for s in samples]).float().cpu()
+
+
 def score_clips(model, items: Sequence, batch_size: int = 8, workers: int = 0,
                 progress: bool = False) -> VideoScores:
     """Features and class scores of videos or windows, decoded in ``workers`` processes.
@@ -97,7 +108,7 @@ def score_clips(model, items: Sequence, batch_size: int = 8, workers: int = 0,
         if emb is None:
             continue
         with torch.no_grad():
-            p = model.merge_views(emb).float().cpu()
+            p = _merged_probs(model, head, emb)
             feat = F.normalize(emb.mean(dim=1).float(), dim=-1)
             cos = head.cosine(feat).float().cpu()
         if features is None:

@@ -65,8 +65,9 @@ def test_a_built_package_carries_the_index_for_mim(tmp_path):
 
 
 def _published(entry):
-    """The paper's numbers for an entry, from published.py (None when none are published)."""
-    name = entry['Name']
+    """The paper's numbers for an entry, from published.py (None when none are published); a variant
+    (``Variant Of``) has its base config's."""
+    name = entry['Metadata'].get('Variant Of') or entry['Name']
     match = re.fullmatch(r'ga2clip_b2n_(\w+)', name)
     if match:
         p = BASE_TO_NOVEL[match.group(1)]
@@ -76,6 +77,39 @@ def _published(entry):
     if match:
         return {'Paper Top 1 Accuracy': FEW_SHOT[match.group(1)][int(match.group(2))]}
     return None
+
+
+def _config_bases(path):
+    """The ``_base_`` list written in a config file."""
+    import ast
+    for node in ast.parse(open(path).read()).body:
+        if isinstance(node, ast.Assign) and any(getattr(t, 'id', None) == '_base_' for t in node.targets):
+            bases = ast.literal_eval(node.value)
+            return [bases] if isinstance(bases, str) else list(bases)
+    return []
+
+
+VARIANTS = [e for e in ENTRIES if 'Variant Of' in e['Metadata']]
+
+
+def test_the_config_variants_are_listed_as_variants():
+    names = {e['Name'] for e in VARIANTS}
+    assert {'ga2clip_b2n_k400_device_aug', 'ga2clip_b2n_hmdb51_rawframes'} <= names
+
+
+@pytest.mark.parametrize('entry', VARIANTS, ids=[e['Name'] for e in VARIANTS])
+def test_a_variant_inherits_its_listed_base_and_its_protocol(entry):
+    """A variant is named after its base config, inherits it, and lists the same protocol and collection."""
+    base_name = entry['Metadata']['Variant Of']
+    assert entry['Name'].startswith(base_name + '_')
+    [base] = [e for e in ENTRIES if e['Name'] == base_name]
+    assert 'Variant Of' not in base['Metadata']
+    assert _config_bases(osp.join(ROOT, entry['Config'])) == [f'./{base_name}.py']
+    assert entry['In Collection'] == base['In Collection']
+    for key in ('Protocol', 'Architecture', 'Starting Weights', 'Hard Prompt', 'Epochs', 'Batch Size',
+                'Results Source'):
+        assert entry['Metadata'].get(key) == base['Metadata'].get(key), key
+    assert entry.get('Results') == base.get('Results')
 
 
 @pytest.mark.parametrize('entry', ENTRIES, ids=[e['Name'] for e in ENTRIES])
@@ -117,8 +151,8 @@ def test_config_exists_builds_and_starts_from_the_listed_weights(entry, tmp_path
     model.backbone.update(vision_ctx=2, vision_depth=2)
     model.cls_head.update(language_ctx=2, language_depth=2, classnames=['abseiling', 'zumba', 'typing'],
                           hard_prompt=str(hard) if hard_prompt else None)
-    if model.get('anchor_loss'):
-        model.anchor_loss.anchor_names = ['else']
+    if model.cls_head.get('anchor_loss'):  # the anchor term is the head's (cls_head.anchor_loss)
+        model.cls_head.anchor_loss.anchor_names = ['else']
     with DefaultScope.overwrite_default_scope('mmaction'):
         built = MODELS.build(model)
     assert type(built).__name__ == model.type and built.cls_head.num_classes == 3

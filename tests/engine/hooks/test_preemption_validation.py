@@ -234,7 +234,7 @@ train_dataloader = dict(batch_size=2, num_workers=2, persistent_workers=True,
                         sampler=dict(type='DefaultSampler', shuffle=True),
                         dataset=dict(type='RobustVideoDataset', ann_file=root + '/train.txt',
                                      data_prefix=dict(video=root), pipeline=train_pipeline))
-model['anchor_loss'] = None
+model['cls_head']['anchor_loss'] = None
 default_hooks['preemption'] = dict(type='PreemptionHook')
 '''
 STOCK_EPOCHS = 2

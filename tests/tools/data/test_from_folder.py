@@ -85,7 +85,7 @@ def test_folder_to_lists_and_config(folder, tmp_path, capsys):
     assert cfg.test_dataloader.dataset.ann_file == str(out / 'splits' / 'base_novel_val.txt')
     assert cfg.test_evaluator == dict(type='BaseNovelMetric', num_base_classes=len(base) - 1)
     assert cfg.custom_hooks == [dict(type='ClassNamesHook', test=str(out / 'labels' / 'all_labels.csv'))]
-    assert cfg.model.anchor_loss.type == 'AnchorLoss'  # the rest is the base config's
+    assert cfg.model.cls_head.anchor_loss.type == 'AnchorLoss'  # the rest is the base config's
 
     # same options: the same files, nothing rewritten; other options: refused unless --overwrite
     before = _files(out)
@@ -110,7 +110,12 @@ def test_default_base_config_and_no_split(folder, tmp_path, capsys):
     assert cfg.test_evaluator == dict(type='AccMetric')
     assert cfg.val_dataloader.dataset.ann_file == cfg.test_dataloader.dataset.ann_file == str(
         out / 'splits' / 'base_val.txt')
-    assert cfg.train_dataloader.dataset.dataset.ann_file == str(out / 'splits' / 'base_train.txt')
+    # the released base-to-novel recipe trains anchors off: a plain dataset (no anchor wrapper) and the
+    # base config's SeededBatchSampler
+    assert 'anchor_dataset' not in cfg.train_dataloader.dataset
+    assert cfg.train_dataloader.dataset.ann_file == str(out / 'splits' / 'base_train.txt')
+    assert cfg.train_dataloader.dataset.data_prefix.video == str(folder)
+    assert cfg.train_dataloader.batch_sampler.type == 'SeededBatchSampler'
     assert not (out / 'labels' / 'novel_labels.csv').exists()
     assert capsys.readouterr().out.splitlines()[-1].endswith('work_dirs/ga2clip_b2n_k400_my_videos/epoch_12.pth')
 
