@@ -21,7 +21,7 @@ import torch
 
 from ga2clip_mmaction.utils.checkpoint import safe_torch_load
 
-GA2 = 'GA2-CLIP, kl anchor term (ours)'
+GA2 = 'kl anchor term (ours)'
 IVLP = 'IVLP'
 ZS = 'zero-shot CLIP'
 
@@ -176,7 +176,7 @@ def test_ablation_variants_build(demo, monkeypatch):
         built[name] = (model, cfg)
         if name != 'ivlp':
             assert dataset.dataset.ann_file.endswith('fs_base_s2_train.txt')
-    assert built['hard_prompt_alone'][0].anchor_loss is None
+    assert built['hard_prompt_alone'][0].cls_head.anchor_loss is None
     assert built['hard_prompt_alone'][1].train_dataloader.batch_sampler.num_anchors == 0
     for mode in ('kl', 'negative', 'official'):
         model, cfg = built[f'anchors_alone_{mode}']
@@ -184,7 +184,7 @@ def test_ablation_variants_build(demo, monkeypatch):
         assert cfg.model.cls_head.coupling == 'none' and cfg.model.cls_head.hard_prompt is None
     assert built['coupling_add'][1].model.cls_head.coupling == 'add'
     assert built['coupling_seq_concat'][1].model.cls_head.coupling == 'seq_concat'
-    assert built['fusion2'][0].anchor_loss.loss_weight == 2.0
+    assert built['fusion2'][0].cls_head.anchor_loss.loss_weight == 2.0
     anchors4 = DATASETS.build(built['anchors4'][1].train_dataloader.dataset)
     assert anchors4.num_anchors == 4
 
