@@ -32,6 +32,9 @@ def _fake_tools(calls):
 def test_train_then_test_as_tool_subprocesses_then_reuse(tmp_path, monkeypatch):
     calls = []
     monkeypatch.setattr(demo_steps, 'run_subprocess', _fake_tools(calls))
+    monkeypatch.chdir(tmp_path)
+    for config in ('cfg.py', 'stage1.py'):  # configs without CLIP weights or hard prompt (provenance reads them)
+        (tmp_path / config).write_text('model = dict()\n')
     wd, ws = str(tmp_path / 'run'), str(tmp_path)
     metrics = demo_steps.train_and_test('cfg.py', wd, ws, ['randomness.seed=1'], ['a=1'], False, 'run')
     assert metrics == {'b2n/hm': 0.5, 'b2n/base_top1': 0.5, 'b2n/novel_top1': 0.5}
@@ -44,6 +47,9 @@ def test_train_then_test_as_tool_subprocesses_then_reuse(tmp_path, monkeypatch):
     assert cwd == ws and log == osp.join(wd, 'train.log') and test_log == osp.join(wd, 'test.log')
     timing = demo_steps.read_timing(wd)
     assert set(timing) == {'train', 'test'} and all(t['wall_s'] >= 0 for t in timing.values())
+    with open(osp.join(wd, 'provenance.json')) as f:  # written at the start, finished at the end
+        prov = json.load(f)
+    assert prov['finished'] >= prov['started'] and prov['clip_weights_sha256'] is None
     # done: reused, no subprocess; stage 1 (no test) takes no empty --cfg-options
     assert demo_steps.train_and_test('cfg.py', wd, ws, [], [], False, 'run') == metrics and len(calls) == 2
     demo_steps.train_and_test('stage1.py', str(tmp_path / 's1'), ws, [], [], False, 's1', test=False)

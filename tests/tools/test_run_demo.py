@@ -21,7 +21,7 @@ import torch
 
 from ga2clip_mmaction.utils.checkpoint import safe_torch_load
 
-GA2 = 'GA2-CLIP, kl anchor term (ours)'
+GA2 = 'kl anchor term (ours)'
 IVLP = 'IVLP'
 ZS = 'zero-shot CLIP'
 
@@ -176,7 +176,7 @@ def test_ablation_variants_build(demo, monkeypatch):
         built[name] = (model, cfg)
         if name != 'ivlp':
             assert dataset.dataset.ann_file.endswith('fs_base_s2_train.txt')
-    assert built['hard_prompt_alone'][0].anchor_loss is None
+    assert built['hard_prompt_alone'][0].cls_head.anchor_loss is None
     assert built['hard_prompt_alone'][1].train_dataloader.batch_sampler.num_anchors == 0
     for mode in ('kl', 'negative', 'official'):
         model, cfg = built[f'anchors_alone_{mode}']
@@ -184,7 +184,7 @@ def test_ablation_variants_build(demo, monkeypatch):
         assert cfg.model.cls_head.coupling == 'none' and cfg.model.cls_head.hard_prompt is None
     assert built['coupling_add'][1].model.cls_head.coupling == 'add'
     assert built['coupling_seq_concat'][1].model.cls_head.coupling == 'seq_concat'
-    assert built['fusion2'][0].anchor_loss.loss_weight == 2.0
+    assert built['fusion2'][0].cls_head.anchor_loss.loss_weight == 2.0
     anchors4 = DATASETS.build(built['anchors4'][1].train_dataloader.dataset)
     assert anchors4.num_anchors == 4
 
@@ -263,10 +263,23 @@ def test_run_lock_between_two_processes(module, tmp_path):
         assert mine is True
 
 
-def test_default_methods_show_the_released_term_beside_ours(module):
+def test_default_methods_and_the_labels_of_the_three_ga2clip_configurations(module):
+    from ga2clip_demo import grid
     assert module.select_methods(None, False) == ['zero-shot', 'ivlp', 'vilt', 'ga2clip_released', 'ga2clip']
-    assert "the paper's" in module.METHODS['ga2clip_released'] and 'ours' in module.METHODS['ga2clip']
-    assert module.select_methods(None, True) == list(module.METHODS)
+    assert module.METHODS['ga2clip_as_released'] == ('GA2-CLIP as released (hard prompt + coupling; the released '
+                                                    'anchor term is inert)')
+    assert module.METHODS['ga2clip_released'] == ('released anchor formula fed C names (a per-class bias; neither '
+                                                 'the paper nor the release)')
+    assert module.METHODS['ga2clip'] == 'kl anchor term (ours)'
+    assert not any("paper's" in label for label in grid.run_labels().values())
+    assert module.CONFIGS['ga2clip_as_released'].endswith('configs/ga2clip_b2n_demo_as_released.py')
+    # the labels before issue 31 stay readable
+    assert grid.relabel("GA2-CLIP, released anchor term (the paper's)") == module.METHODS['ga2clip_released']
+    assert grid.relabel('anchors alone, official - GA2-CLIP (kl)') == (
+        'anchors alone, released anchor formula fed C names (a per-class bias) - kl anchor term (ours)')
+    assert grid.relabel('IVLP') == 'IVLP'
+    assert module.select_methods(None, True) == [m for m in module.METHODS if m != 'ga2clip_as_released']
+    assert module.select_methods('ga2clip_as_released,ivlp', False) == ['ivlp', 'ga2clip_as_released']
     assert module.select_methods('ga2clip,ivlp', True) == ['ivlp', 'ga2clip']
     with pytest.raises(ValueError, match='unknown'):
         module.select_methods('coop', False)

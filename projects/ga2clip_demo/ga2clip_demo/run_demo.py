@@ -36,17 +36,19 @@ Usage (``T=projects/ga2clip_demo/tools``)::
     python $T/run_demo.py --existing-only --full   # tables of the finished runs, training nothing
 """
 import argparse
+import contextlib
 import math
 import os
 import os.path as osp
 import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
-from .grid import (ABLATION, ABLATION_WORLDS, COMPARISONS, CONFIGS, DEFAULT_METHODS,  # noqa: E402,F401
+from .grid import (ABLATION, ABLATION_WORLDS, COMPARISONS, CONFIGS, DEFAULT_METHODS, KL, RELABEL,  # noqa: E402,F401
                              HARD_PROMPT, METHOD_OPTIONS, METHODS, PLANNED_WORLDS, REFERENCE, REPO, ablation_runs,
                              epoch_options, method_budget, run_labels, run_name, select_methods, train_set_options,
                              world_dirs)
-from .workers import one_thread_children, start_helpers, stop_on_error, wait_helpers  # noqa: E402
+from .provenance import read_provenance  # noqa: E402
+from .workers import one_thread_children, one_torch_thread, start_helpers, stop_on_error, wait_helpers  # noqa: E402
 from .steps import (ensure_hard_prompt, latest_checkpoint, prepare_world, read_test_metrics,  # noqa: E402
                               read_timing, run_lock, run_subprocess, train_and_test, zero_shot_run)
 
@@ -188,8 +190,15 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
         records.append(prepare_world(world, ws))
         if methods and 'zero-shot' in methods:
             wd = osp.join(runs_dir, 'zero-shot')
+            metrics = None
+            if args.existing_only:  # tabulate what is there (with the provenance it recorded, if any)
+                with contextlib.suppress(FileNotFoundError):
+                    metrics = read_test_metrics(wd)
+            if metrics is None:
+                with one_torch_thread(args.jobs > 1):  # as the runs and the helpers compute (provenance)
+                    metrics = zero_shot_run(ws, wd, args.force)
             runs.append(dict(method='zero-shot', label=METHODS['zero-shot'], world=world, list=None, seed=None,
-                             work_dir=wd, metrics=zero_shot_run(ws, wd, args.force), timing=read_timing(wd)))
+                             work_dir=wd, metrics=metrics, timing=read_timing(wd), provenance=read_provenance(wd)))
     # method-major order: a grid cut short has whole methods (ablation variants) done, not scattered cells
     entries = [(name, config, opts, world, split, seed) for name, config, opts in grid
                for world in worlds for split in lists for seed in seeds]
@@ -197,7 +206,7 @@ def main(argv: Optional[Sequence[str]] = None) -> dict:
     def record(i: int, wd: str, metrics: Dict[str, float]) -> dict:
         name, _, _, world, split, seed = entries[i]
         return dict(method=name, label=labels.get(name, name), world=world, list=split, seed=seed, work_dir=wd,
-                    metrics=metrics, timing=read_timing(wd))
+                    metrics=metrics, timing=read_timing(wd), provenance=read_provenance(wd))
 
     trained: Dict[int, dict] = {}
     missing: Dict[str, List[str]] = {}
@@ -245,14 +254,14 @@ def report(args: argparse.Namespace, runs: List[dict], grid: dict, methods: Opti
     if args.ablation:
         present = {r['method'] for r in runs}
         order = [('ivlp', METHODS['ivlp'])] + [(name, label) for name, label, _ in ABLATION if name in present]
-        refs = [('ga2clip', 'GA2-CLIP (kl)'), ('ivlp', 'IVLP')]
-        family = [(name, 'ga2clip', 'hm', f'{labels[name]} - GA2-CLIP (kl)') for name, _, _ in ablation_runs()
+        refs = [('ga2clip', KL), ('ivlp', 'IVLP')]
+        family = [(name, 'ga2clip', 'hm', f'{labels[name]} - {KL}') for name, _, _ in ablation_runs()
                   if name not in ('ivlp', 'ga2clip') and name in present]
         return write_demo_report(work_dir, 'ablation', 'GA2-CLIP ablation', runs, order, refs, family, labels,
-                                 grid, [], session, missing)
+                                 grid, [], session, missing, RELABEL)
     return write_demo_report(work_dir, 'results', 'Base-to-novel on the synthetic worlds', runs,
                              [(m, METHODS[m]) for m in methods], [(REFERENCE, METHODS[REFERENCE])], COMPARISONS,
-                             labels, grid, method_budget(methods, ws), session, missing)
+                             labels, grid, method_budget(methods, ws), session, missing, RELABEL)
 
 
 if __name__ == '__main__':

@@ -3,7 +3,8 @@ CLIP, and each run's training and test as a ``tools/train.py`` / ``tools/test.py
 
 A step whose output exists is reused unless ``force``. Each run folder is held by a file lock while it runs, so
 two demo processes on one work dir share the work. The wall and CPU seconds of each step go to
-``<run>/timing.json``.
+``<run>/timing.json``, its provenance to ``<run>/provenance.json`` (:mod:`ga2clip_demo.provenance`): a finished run
+is reused only under the same provenance, times excepted.
 """
 import contextlib
 import glob
@@ -17,6 +18,7 @@ import time
 from typing import Callable, Dict, List, Optional, Sequence, Tuple
 
 from .grid import CONFIGS, DATA, HARD_PROMPT, REPO, epoch_options
+from .provenance import recorded_run
 
 ZERO_SHOT_TEMPLATE = 'a video of a {}.'
 #: Flags of every train/test subprocess: the config text unformatted (no yapf, tools/train.py --help).
@@ -143,8 +145,15 @@ def _train_and_test(config: str, wd: str, workspace: str, train_opts: Sequence[s
     if ckpt is not None and test:
         with contextlib.suppress(FileNotFoundError):
             metrics = read_test_metrics(wd)
-            print(f'[demo] {name}: reused {wd}', flush=True)
+            with recorded_run(wd, config, workspace, True, train_opts):  # refused unless the same provenance
+                print(f'[demo] {name}: reused {wd}', flush=True)
             return metrics
+    with recorded_run(wd, config, workspace, False, train_opts, fresh=ckpt is None):
+        return _run_steps(config, wd, workspace, train_opts, test_opts, name, test, ckpt)
+
+
+def _run_steps(config: str, wd: str, workspace: str, train_opts: Sequence[str], test_opts: Sequence[str], name: str,
+               test: bool, ckpt: Optional[str]) -> Optional[Dict[str, float]]:
     if ckpt is None:
         timing = run_tool('train.py', [config, '--work-dir', wd, *TOOL_FLAGS, *_cfg_options(train_opts)],
                           workspace, osp.join(wd, 'train.log'))
@@ -180,7 +189,8 @@ def ensure_hard_prompt(ws: str, stage1_dir: str, epochs: Optional[int], force: b
     """Stage 1 of the world in ``ws`` (IVLP on its stage-1 classes) and its hard prompt; returns the path."""
     hard_prompt = osp.join(ws, HARD_PROMPT)
     if osp.isfile(hard_prompt) and not force:
-        return hard_prompt
+        with recorded_run(stage1_dir, CONFIGS['stage1'], ws, True, epoch_options(epochs)):
+            return hard_prompt
     os.makedirs(stage1_dir, exist_ok=True)
     with run_lock(stage1_dir):
         if force or not osp.isfile(hard_prompt):  # another demo process may have written it meanwhile
@@ -216,10 +226,12 @@ def zero_shot_run(ws: str, wd: str, force: bool) -> Dict[str, float]:
         if not force:
             with contextlib.suppress(FileNotFoundError):
                 metrics = read_test_metrics(wd)
-                print(f'[demo] zero-shot: reused {wd}', flush=True)
+                with recorded_run(wd, CONFIGS['ivlp'], ws, True):  # refused unless the same provenance
+                    print(f'[demo] zero-shot: reused {wd}', flush=True)
                 return metrics
-        metrics, timing = _timed(zero_shot, ws, CONFIGS['ivlp'], ZERO_SHOT_TEMPLATE)
-        write_metrics_log(wd, metrics)
+        with recorded_run(wd, CONFIGS['ivlp'], ws, False, fresh=True):
+            metrics, timing = _timed(zero_shot, ws, CONFIGS['ivlp'], ZERO_SHOT_TEMPLATE)
+            write_metrics_log(wd, metrics)
         write_timing(wd, 'test', timing)
         print(f'[demo] zero-shot: tested in {timing["wall_s"]:.0f} s', flush=True)
         return metrics

@@ -26,6 +26,20 @@ def start_helpers(argv: Optional[Sequence[str]], jobs: int) -> List[subprocess.P
 
 
 @contextlib.contextmanager
+def one_torch_thread(on: bool):
+    """While ``on``, this process computes with one torch thread (the zero-shot step, run here before the helpers
+    start, then has the thread count of every other run and of the helpers, so its provenance matches theirs)."""
+    import torch
+    old = torch.get_num_threads()
+    if on:
+        torch.set_num_threads(1)
+    try:
+        yield
+    finally:
+        torch.set_num_threads(old)
+
+
+@contextlib.contextmanager
 def one_thread_children(on: bool):
     """While ``on``, the train/test subprocesses started here run with one torch thread (``OMP_NUM_THREADS=1``);
     the environment is restored afterwards."""

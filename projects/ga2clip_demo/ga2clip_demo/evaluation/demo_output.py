@@ -46,7 +46,8 @@ def write_chart(rows: Sequence[dict], out_file: str, title: str) -> None:
 def write_demo_report(out_dir: str, stem: str, title: str, runs: List[dict], order: Sequence[Tuple[str, str]],
                       references: Sequence[Tuple[str, str]], family: Sequence[Tuple[str, str, str, str]],
                       labels: Dict[str, str], grid: dict, budget: Sequence[dict], session: dict,
-                      missing: Optional[Dict[str, List[str]]] = None) -> dict:
+                      missing: Optional[Dict[str, List[str]]] = None,
+                      labels_renamed: Optional[Dict[str, str]] = None) -> dict:
     """Write ``<out_dir>/<stem>.{md,json,png}`` and return the json's content.
 
     Args:
@@ -62,11 +63,12 @@ def write_demo_report(out_dir: str, stem: str, title: str, runs: List[dict], ord
         budget (Sequence[dict]): Trainable parameters and extra data per method (may be empty).
         session (dict): ``session_wall_s``, ``session_cpu_s``, ``torch_threads``.
         missing (dict[str, list[str]], optional): Method -> its runs not done (left out of the tables).
+        labels_renamed (dict[str, str], optional): Old label -> today's, written to the json (issue 31).
 
     Returns:
         dict: ``runs``, ``methods`` (``{label: row}``), ``comparisons``, ``zero_shot_per_world``, ``budget``,
         ``worlds``, ``compute``, ``ivlp_novel_minus_zero_shot``, ``lists``, ``seeds``, ``world_seeds``,
-        ``seconds``, ``missing``.
+        ``seconds``, ``missing``, ``labels_renamed``.
     """
     worlds, lists, seeds = grid['world_seeds'], grid['lists'], grid['seeds']
     rows = rep.method_rows(runs, order, references)
@@ -97,7 +99,7 @@ def write_demo_report(out_dir: str, stem: str, title: str, runs: List[dict], ord
     out = dict(runs=runs, methods={r['label']: r for r in rows}, comparisons=comparisons, zero_shot_per_world=zs,
                budget=list(budget), worlds=grid['worlds'], compute=compute, ivlp_novel_minus_zero_shot=drop,
                lists=lists, seeds=seeds, world_seeds=worlds, seconds=compute['session_wall_s'],
-               missing=missing or {})
+               missing=missing or {}, labels_renamed=dict(labels_renamed or {}))
     with open(osp.join(out_dir, f'{stem}.json'), 'w') as f:
         json.dump(out, f, indent=2)
     with open(osp.join(out_dir, f'{stem}.md'), 'w') as f:
