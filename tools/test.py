@@ -12,7 +12,7 @@ import os
 import sys
 
 import ga2clip_mmaction  # noqa: F401  (registration before mmaction.models)
-from ga2clip_mmaction.utils.process_group import teardown_process_group
+from ga2clip_mmaction.utils.process_group import leave_after_run
 from ga2clip_mmaction.engine.runner_setup import (
     build_runner, build_test_config, build_test_parser)
 
@@ -41,4 +41,4 @@ def main(argv=None):
 
 if __name__ == '__main__':
     main()
-    teardown_process_group()  # all ranks done: barrier, then destroy the group
+    leave_after_run()  # all ranks done: barrier, destroy the group; a rank of a distributed run then os._exit(0)
