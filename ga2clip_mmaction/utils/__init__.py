@@ -1,4 +1,4 @@
 """Utilities: checkpoint loading and helpers shared by tools and components."""
-from .checkpoint import SAFE_GLOBALS, UntrustedCheckpointError, mmengine_checkpoint_globals, safe_torch_load
+from .checkpoint import SAFE_GLOBALS, UntrustedCheckpointError, allow_mmengine_globals, safe_torch_load
 
-__all__ = ['SAFE_GLOBALS', 'UntrustedCheckpointError', 'mmengine_checkpoint_globals', 'safe_torch_load']
+__all__ = ['SAFE_GLOBALS', 'UntrustedCheckpointError', 'allow_mmengine_globals', 'safe_torch_load']

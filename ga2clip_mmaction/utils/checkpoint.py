@@ -3,13 +3,14 @@
 torch >= 2.6 loads with ``weights_only=True`` by default, so MMEngine 0.10.7's bare ``torch.load`` never runs
 code from a checkpoint, but it refuses the objects MMEngine itself saves (``HistoryBuffer`` in the message hub,
 numpy scalars ...), so ``--resume`` and test-time loading of a training checkpoint fail.
-:func:`mmengine_checkpoint_globals` allows exactly those globals (:data:`SAFE_GLOBALS`) with torch's own mechanism
-(``torch.serialization.safe_globals``) for the duration of a load: our runner
-(:class:`~ga2clip_mmaction.engine.runners.GA2CLIPRunner`, ``runner_type`` of our configs) loads every checkpoint
-(``load_from``, ``--resume``, ``tools/test.py``) inside it, and :func:`safe_torch_load` too. It is additive: nothing
-torch would accept is refused, MMEngine keeps its own loaders and log lines, and torch's own opt-out
-(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``, for a file one trusts) works as documented by torch. Importing the plugin
-changes torch's allowlist in no way (``tests/test_import_side_effects.py``).
+:func:`allow_mmengine_globals` adds exactly those globals (:data:`SAFE_GLOBALS`) to torch's allowlist with torch's
+own mechanism (``torch.serialization.add_safe_globals``); ``import ga2clip_mmaction`` calls it, so MMEngine's Runner
+(``load_from``, ``--resume``, ``tools/test.py``), ``mmaction.apis.init_recognizer``, a bare
+``mmengine.runner.load_checkpoint`` and :func:`safe_torch_load` all load MMEngine's checkpoints. It is additive:
+nothing torch would accept is refused, MMEngine keeps its own loaders and log lines, and torch's own opt-out
+(``TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD=1``, for a file one trusts) works as documented by torch. It is one of the
+documented exceptions to "importing the plugin changes nothing it does not own" (docs/design.md;
+``tests/test_import_side_effects.py`` checks the import adds exactly :data:`SAFE_GLOBALS`).
 
 Where the allowlist comes from (``tests/utils/test_checkpoint.py`` checks it is exactly this,
 against checkpoints written by a real ``Runner``):
@@ -36,11 +37,10 @@ which only returns the few methods listed in :data:`METHOD_REFERENCES`. numpy's
 :func:`safe_torch_load` is the loading our own code uses for files it reads directly (CLIP weights, hard
 prompts, released checkpoints): torch's default ``weights_only`` loading, with an error naming the file.
 """
-import contextlib
 import os.path as osp
 import pickle
 import re
-from typing import Any, Dict, Iterator, List, Optional, Tuple
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 import torch
@@ -138,20 +138,6 @@ def allow_mmengine_globals() -> List[Tuple[Any, str]]:
     return added
 
 
-@contextlib.contextmanager
-def mmengine_checkpoint_globals() -> Iterator[None]:
-    """Within the context, torch's ``weights_only`` loading also allows :data:`SAFE_GLOBALS` (what MMEngine's own
-    checkpoints contain); globals allowed before stay allowed after it.
-
-    Yields:
-        None
-    """
-    present = set(torch.serialization.get_safe_globals())
-    extra = [g for g in SAFE_GLOBALS if g not in present]
-    with torch.serialization.safe_globals(extra):
-        yield
-
-
 class UntrustedCheckpointError(pickle.UnpicklingError):
     """A file our code reads needs a global that torch's ``weights_only`` loading does not allow."""
 
@@ -186,8 +172,7 @@ def safe_torch_load(filename: str, map_location: Optional[Any] = None) -> Any:
     """
     path = osp.realpath(osp.expanduser(filename))
     try:
-        with mmengine_checkpoint_globals():
-            return torch.load(path, map_location=map_location)
+        return torch.load(path, map_location=map_location)
     except pickle.UnpicklingError as err:
         offending = _offending_global(str(err))
         raise UntrustedCheckpointError(

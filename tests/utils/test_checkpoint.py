@@ -23,7 +23,7 @@ from mmengine.runner.checkpoint import CheckpointLoader
 
 import ga2clip_mmaction  # noqa: F401
 from ga2clip_mmaction.utils.checkpoint import (NUMERIC_DTYPES, SAFE_GLOBALS, UntrustedCheckpointError,
-                                               mmengine_checkpoint_globals, safe_torch_load)
+                                               allow_mmengine_globals, safe_torch_load)
 
 TORCH_OPT_OUT = 'TORCH_FORCE_NO_WEIGHTS_ONLY_LOAD'
 
@@ -182,7 +182,7 @@ def test_malicious_checkpoint_is_refused_and_never_runs(tmp_path, kind, global_n
     _malicious_checkpoint(path, payload)
     for load in (lambda: load_checkpoint(torch.nn.Linear(2, 2), path),  # MMEngine's own loader: torch's error
                  lambda: CheckpointLoader.load_checkpoint(path)):
-        with mmengine_checkpoint_globals(), pytest.raises(pickle.UnpicklingError) as err:
+        with pytest.raises(pickle.UnpicklingError) as err:
             load()
         assert global_name in str(err.value) and 'GA2CLIP' not in str(err.value)
         assert not marker.exists()
@@ -198,12 +198,11 @@ def test_getattr_only_reaches_the_methods_mmengine_pickles(tmp_path):
     """``builtins.getattr`` is bound to a function that only returns the listed methods."""
     path = str(tmp_path / 'getattr.pth')
     _malicious_checkpoint(path, _Payload(getattr, HistoryBuffer, '__init__'))
-    with mmengine_checkpoint_globals(), pytest.raises(
+    with pytest.raises(
             pickle.UnpicklingError, match='mmengine.logging.history_buffer.HistoryBuffer.__init__'):
         load_checkpoint(torch.nn.Linear(2, 2), path)
     _malicious_checkpoint(path, _Payload(getattr, HistoryBuffer, 'mean'))
-    with mmengine_checkpoint_globals():
-        assert CheckpointLoader.load_checkpoint(path)['meta']['payload'] is HistoryBuffer.mean
+    assert CheckpointLoader.load_checkpoint(path)['meta']['payload'] is HistoryBuffer.mean
 
 
 def test_torch_opt_out_works(tmp_path, monkeypatch):
@@ -241,17 +240,15 @@ def test_mmengine_keeps_its_own_local_loader_and_log_line(tmp_path, caplog):
 
 
 def test_mmengine_globals_are_in_torchs_allowlist_after_import():
-    """Importing the plugin adds exactly the MMEngine globals with torch's own mechanism (the documented exception);
-    the context, used by our runner and safe_torch_load, adds nothing more and leaves a user's entries in place."""
+    """Importing the plugin added exactly the MMEngine globals with torch's own mechanism (the documented
+    exception); adding them again adds nothing and leaves a user's entries in place."""
     before = torch.serialization.get_safe_globals()
     assert all(entry in before for entry in SAFE_GLOBALS)
     user_entry = (argparse.Namespace, 'argparse.Namespace')
     with torch.serialization.safe_globals([user_entry]):
-        with mmengine_checkpoint_globals():
-            inside = torch.serialization.get_safe_globals()
-            assert all(entry in inside for entry in SAFE_GLOBALS) and user_entry in inside
+        assert allow_mmengine_globals() == []
         assert user_entry in torch.serialization.get_safe_globals()
-    assert all(entry in torch.serialization.get_safe_globals() for entry in SAFE_GLOBALS)
+    assert torch.serialization.get_safe_globals() == before
 
 
 def test_our_runner_loads_mmengine_checkpoints(runner_work_dir, toy_recognizer_config):

@@ -1,12 +1,9 @@
-"""MMEngine's Runner that loads MMEngine's own checkpoints under torch's ``weights_only`` default and starts
-distributed training with the backend the config names, CPUs included.
+"""MMEngine's Runner that starts distributed training with the backend the config names, CPUs included.
 
-Checkpoints. torch >= 2.6 refuses the objects MMEngine's checkpoints hold (``HistoryBuffer``, numpy scalars ...);
-:meth:`GA2CLIPRunner.load_checkpoint` (``load_from``, ``--resume``, ``tools/test.py``) loads inside
-:func:`~ga2clip_mmaction.utils.checkpoint.mmengine_checkpoint_globals`, torch's own ``safe_globals`` context with
-exactly those globals; nothing else is allowed, nothing torch allows is refused.
+(Checkpoints need nothing here: ``import ga2clip_mmaction`` adds the globals MMEngine's own checkpoints hold to
+torch's ``weights_only`` allowlist, :func:`~ga2clip_mmaction.utils.checkpoint.allow_mmengine_globals`, so MMEngine's
+Runner and ``load_checkpoint`` load them as they are.)
 
-Distributed.
 MMEngine 0.10.7 assumes CUDA on its distributed path whatever the backend: ``init_dist`` (pytorch, slurm and mpi
 launchers) calls ``torch.cuda.set_device(local_rank)``, which raises where torch sees no CUDA device, and
 ``Runner.wrap_model`` gives DDP ``device_ids=[LOCAL_RANK]``, which torch refuses for a CPU model.
@@ -29,8 +26,6 @@ import torch.distributed as torch_dist
 from mmengine.dist import is_distributed
 from mmengine.runner import Runner
 from mmaction.registry import RUNNERS
-
-from ...utils.checkpoint import mmengine_checkpoint_globals
 
 #: The backend that runs on CPUs.
 CPU_BACKEND = 'gloo'
@@ -124,9 +119,3 @@ class GA2CLIPRunner(Runner):
             model_wrapper_cfg = dict(type='MMDistributedDataParallel', device_ids=None, broadcast_buffers=False,
                                      find_unused_parameters=self.cfg.get('find_unused_parameters', False))
         return super().wrap_model(model_wrapper_cfg, model)
-
-    def load_checkpoint(self, filename: str, *args: Any, **kwargs: Any) -> Dict:
-        """MMEngine's ``load_checkpoint`` (``load_from``, ``resume``), with the globals MMEngine's own checkpoints
-        need allowed for its duration (torch's ``safe_globals``)."""
-        with mmengine_checkpoint_globals():
-            return super().load_checkpoint(filename, *args, **kwargs)

@@ -107,13 +107,7 @@ def test_small_checkpoints_resume_like_full_ones_with_anchors_off(run_cfg, tmp_p
 def test_small_checkpoint_refused_by_other_frozen_weights_and_released_anchor_compute(run_cfg, tmp_path,
                                                                                        monkeypatch):
     from mmaction.registry import MODELS
-    from mmengine.runner import load_checkpoint as mmengine_load_checkpoint
-
-    from ga2clip_mmaction.utils.checkpoint import mmengine_checkpoint_globals
-
-    def load_checkpoint(*args, **kwargs):  # a Runner checkpoint loaded outside a Runner: MMEngine's globals allowed
-        with mmengine_checkpoint_globals():
-            return mmengine_load_checkpoint(*args, **kwargs)
+    from mmengine.runner import load_checkpoint  # a Runner checkpoint loaded outside a Runner
 
     fetched = []
     getitem = AnchorSetDataset.__getitem__

@@ -111,8 +111,6 @@ def test_train_on_generated_videos_and_checkpoint_reloads(make_video, tmp_path):
     cfg['cls_head']['hard_prompt'] = None
     with DefaultScope.overwrite_default_scope('mmaction'), pytest.warns(UserWarning, match='zeros'):
         fresh = MODELS.build(cfg)
-    from ga2clip_mmaction.utils.checkpoint import mmengine_checkpoint_globals
-    with mmengine_checkpoint_globals():  # a Runner checkpoint loaded outside a Runner: MMEngine's globals allowed
-        load_checkpoint(fresh, ckpt, strict=True, logger='silent')
+    load_checkpoint(fresh, ckpt, strict=True, logger='silent')  # a Runner checkpoint loaded outside a Runner
     torch.testing.assert_close(fresh.cls_head.prompt_learner.hard_prompt, torch.full((3, 64), 0.01))
     torch.testing.assert_close(fresh.backbone.prompt, runner.model.backbone.prompt.detach())
