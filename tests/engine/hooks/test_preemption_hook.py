@@ -11,36 +11,18 @@ import sys
 import time
 
 import pytest
-import torch
 
 from ga2clip_mmaction.engine.hooks.preemption_hook import PREEMPTED_EXIT_CODE, PreemptionHook
 from ga2clip_mmaction.utils.atomic_write import current_umask
 from ga2clip_mmaction.utils.checkpoint import safe_torch_load
 from tests.helpers.dist import run_commands
+from tests.helpers.signal_driver import run_signalled
 from tests.reliability.world import latest, make_world, max_abs_diff, prompt_params
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 EPOCHS, ITERS = 2, 2  # 4 training videos, batch 2
 #: Every run keeps the config text unformatted (no yapf: about a third of a run's time on this world).
 PLAIN = '--plain-config'
-#: Runs tools/train.py and sends SIG to itself at the start of iteration SIG_AT_ITER (mid-iteration: the data
-#: of that iteration is loaded, its step not yet run).
-DRIVER = '''
-import os, signal, sys
-sys.path.insert(0, {repo!r})
-at, sig = int(os.environ['SIG_AT_ITER']), getattr(signal, os.environ['SIG'])
-from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop
-def signalling(run_iter):
-    def signalling_run_iter(self, *args, **kwargs):
-        if self.runner.iter == at:
-            os.kill(os.getpid(), sig)
-        return run_iter(self, *args, **kwargs)
-    return signalling_run_iter
-for loop in (EpochBasedTrainLoop, IterBasedTrainLoop):
-    loop.run_iter = signalling(loop.run_iter)
-import tools.train
-tools.train.main(sys.argv[1:])
-'''
 #: Declared as in configs/_base_/default_runtime.py (the world does not inherit it).
 DECLARE = "default_hooks['preemption'] = dict(type='PreemptionHook')\n"
 
@@ -65,12 +47,9 @@ def uninterrupted(world):
 
 
 def preempted_run(tmp_path, config, work_dir, at, sig, env=None):
-    driver = tmp_path / 'driver.py'
-    driver.write_text(DRIVER.format(repo=REPO))
-    env = {**os.environ, 'SIG_AT_ITER': str(at), 'SIG': sig, **(env or {})}
     start = time.monotonic()
-    proc = subprocess.run([sys.executable, str(driver), config, '--work-dir', work_dir, PLAIN], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    proc = run_signalled(tmp_path, [config, '--work-dir', work_dir, PLAIN],
+                         {'SIG_AT_ITER': at, 'SIG': sig, **(env or {})})
     return proc, time.monotonic() - start
 
 

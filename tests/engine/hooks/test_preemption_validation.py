@@ -11,8 +11,6 @@ import os
 import os.path as osp
 import re
 import signal
-import subprocess
-import sys
 import threading
 import types
 
@@ -21,40 +19,13 @@ import pytest
 from ga2clip_mmaction.engine.hooks.preemption_hook import (PREEMPTED_EXIT_CODE, UNSAVED_EXIT_CODE,
                                                            PreemptionHook)
 from ga2clip_mmaction.utils.checkpoint import safe_torch_load
+from tests.helpers.signal_driver import run_signalled
 from tests.reliability.world import latest, make_world, max_abs_diff, prompt_params
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__)))))
 EPOCHS, ITERS = 2, 2  # 4 training videos, batch 2
 PLAIN = '--plain-config'
 _RUNS = itertools.count()
-#: Runs tools/train.py. SIG_AT_ITER: signal at the start of that training iteration; SIG_AT_VAL: at that batch of
-#: the first validation (then SLOW_VAL seconds of sleep: a stand-in for a validation longer than the deadline).
-DRIVER = '''
-import os, signal, sys, time
-sys.path.insert(0, {repo!r})
-env = os.environ
-sig = getattr(signal, env.get('SIG', 'SIGTERM'))
-at, at_val, slow = int(env.get('SIG_AT_ITER', '-1')), int(env.get('SIG_AT_VAL', '-1')), float(env.get('SLOW_VAL', '0'))
-from mmengine.runner import EpochBasedTrainLoop, IterBasedTrainLoop, ValLoop
-def signalling(run_iter):
-    def signalling_run_iter(self, *args, **kwargs):
-        if self.runner.iter == at:
-            os.kill(os.getpid(), sig)
-        return run_iter(self, *args, **kwargs)
-    return signalling_run_iter
-for loop in (EpochBasedTrainLoop, IterBasedTrainLoop):
-    loop.run_iter = signalling(loop.run_iter)
-val_run_iter, sent = ValLoop.run_iter, []
-def signalling_val_iter(self, idx, data_batch):
-    if idx == at_val and not sent:
-        sent.append(idx)
-        os.kill(os.getpid(), sig)
-        time.sleep(slow)
-    return val_run_iter(self, idx, data_batch)
-ValLoop.run_iter = signalling_val_iter
-import tools.train
-tools.train.main(sys.argv[1:])
-'''
 #: Validation every epoch (3 batches of 1 clip), save_best, the preemption hook as default_runtime declares it.
 VALIDATED = '''
 val_dataloader = dict(batch_size=1, num_workers=0, sampler=dict(type='DefaultSampler', shuffle=False),
@@ -96,11 +67,7 @@ def final_prompts(work_dir, name=f'epoch_{EPOCHS}.pth'):
 
 
 def signalled_run(tmp_path, config, work_dir, **env):
-    driver = tmp_path / 'driver.py'
-    driver.write_text(DRIVER.format(repo=REPO))
-    env = {**os.environ, **{k: str(v) for k, v in env.items()}}
-    return subprocess.run([sys.executable, str(driver), config, '--work-dir', work_dir, PLAIN], env=env, cwd=REPO,
-                          capture_output=True, text=True, timeout=300)
+    return run_signalled(tmp_path, [config, '--work-dir', work_dir, PLAIN], env)
 
 
 @pytest.fixture

@@ -10,28 +10,17 @@ import decord
 import numpy as np
 import pytest
 
-from tools.data.make_codec_corpus import write_video
 from tools.data.prepare_videos import main, output_size, prepare_dataset
 
+from tests.helpers.codec_sources import psnr, write_codec_sources
+
 NUM_FRAMES = 30
-
-
-def psnr(a: np.ndarray, b: np.ndarray) -> float:
-    mse = np.mean((a.astype(np.float64) - b.astype(np.float64)) ** 2)
-    return float('inf') if mse == 0 else 10 * np.log10(255.0 ** 2 / mse)
 
 
 @pytest.fixture
 def src(tmp_path):
     """A long-GOP H.264 clip with B-frames, a VP9 clip in a subfolder, a junk file, and an annotation list."""
-    root = tmp_path / 'src'
-    write_video(str(root / 'a.mp4'), 'libx264', 128, 96, 25, 250, {'crf': '20', 'preset': 'ultrafast'},
-                NUM_FRAMES, seed=0)
-    write_video(str(root / 'sub' / 'b.webm'), 'libvpx-vp9', 128, 96, 25, 250,
-                {'crf': '30', 'b': '0', 'deadline': 'realtime', 'cpu-used': '8'}, NUM_FRAMES, seed=1)
-    (root / 'junk.mp4').write_bytes(b'not a video at all' * 10)
-    (root / 'train.txt').write_text('a.mp4 3\nsub/b.webm 1\njunk.mp4 2\n')
-    return str(root)
+    return write_codec_sources(str(tmp_path / 'src'), NUM_FRAMES)
 
 
 def _frames(path):
