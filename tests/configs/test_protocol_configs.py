@@ -106,6 +106,16 @@ def test_config_parses_with_the_released_recipe(name):
         assert cfg.val_dataloader.dataset.ann_file.endswith('base_val.txt')
 
 
+@pytest.mark.parametrize('name', NAMES)
+def test_each_loop_is_whole_as_the_runner_wants(name):
+    """MMEngine's Runner refuses a config whose val (or test) dataloader, loop and evaluator are not all set or all
+    None, before anything is built (the K100 hard-prompt stage once had the schedule's test loop and no test set)."""
+    cfg = _config(name)
+    for stage in ('val', 'test'):
+        parts = {key: cfg.get(f'{stage}_{key}') for key in ('dataloader', 'cfg', 'evaluator')}
+        assert len({value is None for value in parts.values()}) == 1, (stage, parts)
+
+
 def test_b2n_trains_on_seed_1_and_no_config_reads_the_environment(monkeypatch):
     monkeypatch.setenv('FS_SEED', '3')  # once a switch; now the config alone says what runs
     cfg = _config('ga2clip_b2n_ucf101')
