@@ -8,7 +8,8 @@
 # logit of a row and has zero gradient, so the released recipe trains the same without it and without decoding one
 # anchor clip per batch (docs/model.md, difference 11). Dataset, sampler, preprocessor and loss say so together:
 # the plain training list and SeededBatchSampler (../datasets/ga2clip_dataloaders.py), cls_head.anchor_loss=None
-# (../models/ga2clip_vit_b16.py).
+# (../models/ga2clip_vit_b16.py). Anchors on, with a term that acts: configs/ga2clip_b2n_k400_negative_anchors.py
+# (copy it and change its `_base_` line for another dataset).
 #
 # Each dataset's config (configs/ga2clip_b2n_<dataset>.py) sets what differs: `split_root` (the lists), `data_root`
 # (the videos), the class lists, the hard prompt, the starting weights and the lr multiplier.
