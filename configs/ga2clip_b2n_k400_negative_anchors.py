@@ -10,7 +10,8 @@
 #   loss          cls_head.anchor_loss: 'negative', the released anchor name 'else' must outscore every class on the
 #                 anchor clips (off: None, models/ga2clip_vit_b16.py)
 # Every line below `_base_` reads its dataset's values from the base (`_base_.split_root`, ...): to turn anchors on
-# for another base-to-novel config, copy this file and change the `_base_` line.
+# for another base-to-novel config, copy this file and change the `_base_` line. The wrapper holds the training list:
+# other few-shot seeds are `--cfg-options train_dataloader.dataset.dataset.ann_file=...` here.
 _base_ = ['./ga2clip_b2n_k400.py']
 
 train_dataloader = dict(
