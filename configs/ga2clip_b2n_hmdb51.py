@@ -2,6 +2,7 @@
 # Published (seed 1): base 78.3, novel 58.9, HM 67.2.
 # Data layout and the hard-prompt stage: configs/README.md. Other few-shot seeds: `--cfg-options` on
 # train_dataloader.dataset.ann_file and work_dir (fs_base_s2_train.txt, fs_base_s3_train.txt).
+# Anchors off (configs/_base_/protocols/b2n.py says why); anchors on: configs/ga2clip_b2n_k400_negative_anchors.py.
 _base_ = ['./_base_/protocols/b2n.py']
 
 split_root = 'data/splits/base2novel_splits/hmdb_splits'

@@ -1,6 +1,8 @@
 # GA2-CLIP few-shot on HMDB51: K=16 shots per class over all classes (train1_few_shot_16), the released
 # recipe (configs/_base_/protocols/fewshot.py); evaluated on the full validation split 1. Published top-1: 70.8.
 # K = 2, 4, 8 inherit this file and change the training list. Data layout: configs/README.md.
+# Anchors off, as in every released recipe (configs/_base_/protocols/b2n.py says why; anchors on:
+# configs/ga2clip_b2n_k400_negative_anchors.py).
 _base_ = ['./_base_/protocols/fewshot.py']
 
 shots = 16

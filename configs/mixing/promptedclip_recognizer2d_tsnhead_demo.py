@@ -8,31 +8,14 @@
 # Needs the demo world: `make demo` (or projects/ga2clip_demo/tools/make_synthetic_videos.py) writes it.
 _base_ = ['./promptedclip_recognizer3d_i3dhead_demo.py']
 
-image_size = 64
-num_segments = 4
-
 model = dict(
     type='Recognizer2D',
     cls_head=dict(_delete_=True, type='TSNHead', in_channels=128, num_classes=12, dropout_ratio=0.5,
                   init_std=0.01, consensus=dict(type='AvgConsensus', dim=1), average_clips='prob'),
     data_preprocessor=dict(format_shape='NCHW'))
 
-train_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SegmentSample', num_segments=num_segments),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(image_size, image_size), keep_ratio=False),
-    dict(type='Flip', flip_ratio=0.5),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
-]
-test_pipeline = [
-    dict(type='DecordInit'),
-    dict(type='SegmentSample', num_segments=8, test_mode=True),
-    dict(type='DecordDecode'),
-    dict(type='Resize', scale=(image_size, image_size), keep_ratio=False),
-    dict(type='FormatShape', input_format='NCHW'),
-    dict(type='PackActionInputs')
-]
+# The base's pipelines (4 training frames, 8 test frames, 64 px), packed as frames: FormatShape 'NCHW'.
+train_pipeline = [dict(t, input_format='NCHW') if t['type'] == 'FormatShape' else t for t in _base_.train_pipeline]
+test_pipeline = [dict(t, input_format='NCHW') if t['type'] == 'FormatShape' else t for t in _base_.test_pipeline]
 train_dataloader = dict(dataset=dict(pipeline=train_pipeline))
 test_dataloader = dict(dataset=dict(pipeline=test_pipeline))

@@ -68,7 +68,7 @@ def _published(entry):
     """The paper's numbers for an entry, from published.py (None when none are published); a variant
     (``Variant Of``) has its base config's."""
     name = entry['Metadata'].get('Variant Of') or entry['Name']
-    match = re.fullmatch(r'ga2clip_b2n_(\w+)', name)
+    match = re.fullmatch(r'ga2clip_b2n_(k400|hmdb51|ucf101|ssv2)', name)
     if match:
         p = BASE_TO_NOVEL[match.group(1)]
         return {'Paper Base Top 1 Accuracy': p['base'], 'Paper Novel Top 1 Accuracy': p['novel'],

@@ -24,8 +24,11 @@ SHARED_DATA = osp.join(osp.dirname(ROOT), 'shared', 'data')
 #: Variants of a protocol config that change where the clips come from or where they are augmented (tested in
 #: tests/configs/test_augment_on_device.py and tests/tools/data/test_extract_frames.py).
 VARIANTS = ('_device_aug.py', '_rawframes.py')
+#: Anchors-on variants of a released config (tested below and in tests/configs/test_anchor_training_step.py).
+ANCHORS_ON = ('_negative_anchors.py', )
 CONFIGS = sorted(p for pattern in ('ga2clip_*.py', 'vilt_clip_*.py')
-                 for p in glob.glob(osp.join(ROOT, 'configs', pattern)) if 'demo' not in p and not p.endswith(VARIANTS))
+                 for p in glob.glob(osp.join(ROOT, 'configs', pattern))
+                 if 'demo' not in p and not p.endswith(VARIANTS + ANCHORS_ON))
 NAMES = [osp.basename(p)[:-3] for p in CONFIGS]
 TINY_CLIP = dict(arch='GA2-Tiny-Random', weights=None)
 TINY_CTX = 2
@@ -106,6 +109,16 @@ def test_config_parses_with_the_released_recipe(name):
         assert cfg.val_dataloader.dataset.ann_file.endswith('base_val.txt')
 
 
+@pytest.mark.parametrize('name', NAMES)
+def test_each_loop_is_whole_as_the_runner_wants(name):
+    """MMEngine's Runner refuses a config whose val (or test) dataloader, loop and evaluator are not all set or all
+    None, before anything is built (the K100 hard-prompt stage once had the schedule's test loop and no test set)."""
+    cfg = _config(name)
+    for stage in ('val', 'test'):
+        parts = {key: cfg.get(f'{stage}_{key}') for key in ('dataloader', 'cfg', 'evaluator')}
+        assert len({value is None for value in parts.values()}) == 1, (stage, parts)
+
+
 def test_b2n_trains_on_seed_1_and_no_config_reads_the_environment(monkeypatch):
     monkeypatch.setenv('FS_SEED', '3')  # once a switch; now the config alone says what runs
     cfg = _config('ga2clip_b2n_ucf101')
@@ -178,10 +191,32 @@ def test_config_builds_model_and_datasets(name, data_tree, monkeypatch):
             nb = cfg.test_evaluator.num_base_classes
             assert train_names == test_names[:nb] and min(labels) == 0 and max(labels) == len(names) - 1
             assert len({label for label in labels if label < nb}) == nb
-        if name == 'ga2clip_b2n_k400' and key == 'train_dataloader':  # anchors on with the released clips:
-            anchors = DATASETS.build(dict(  # 136 of them are K400 val clips, which the leakage guard drops
-                type='AnchorSetDataset', dataset=loader.dataset, leakage='drop',
-                anchor_dataset=dict(type='RobustVideoDataset', ann_file='data/anchors/k600_anchor_clips.txt',
-                                    data_prefix=dict(video='data/kinetics600_anchors'), pipeline=[]),
-                eval_ann_files=[f'{cfg.split_root}/base_val.txt', f'{cfg.split_root}/novel_val.txt']))
-            assert len(anchors.leaked_anchors) == 136 and anchors.num_anchors == 4595 - 136
+
+
+def test_anchors_on_is_one_variant_that_says_the_four_settings_together(data_tree, monkeypatch):
+    """configs/ga2clip_b2n_k400_negative_anchors.py: the released K400 config with anchors on. Dataset, sampler,
+    preprocessor and loss change together and nothing else does; the released anchor clips build, and the 136 that
+    are K400 validation clips are dropped by the leakage guard."""
+    released, cfg = _config('ga2clip_b2n_k400'), _config('ga2clip_b2n_k400_negative_anchors')
+    train = cfg.train_dataloader
+    assert train.batch_sampler == dict(type='AnchorBatchSampler', num_anchors=1)
+    assert train.dataset.type == 'AnchorSetDataset' and train.dataset.leakage == 'drop'
+    assert train.dataset.dataset == released.train_dataloader.dataset  # the training list, unchanged
+    assert train.dataset.anchor_dataset.pipeline == released.train_dataloader.dataset.pipeline
+    assert cfg.model.data_preprocessor.type == 'AnchorActionDataPreprocessor'
+    assert cfg.model.cls_head.anchor_loss == dict(type='AnchorLoss', mode='negative',
+                                                  anchor_names='data/labels/gaa_base_labels_n.txt')
+    for key in set(cfg) | set(released):  # nothing else differs
+        if key not in ('train_dataloader', 'model', 'work_dir'):
+            assert cfg.get(key) == released.get(key), key
+    assert {k: v for k, v in train.items() if k not in ('batch_sampler', 'dataset')} == \
+        {k: v for k, v in released.train_dataloader.items() if k not in ('batch_sampler', 'dataset')}
+    released.model.cls_head.anchor_loss = cfg.model.cls_head.anchor_loss
+    assert cfg.model == released.model
+
+    monkeypatch.chdir(data_tree)
+    model = MODELS.build(_tiny(cfg).model)
+    assert model.cls_head.anchor_loss.anchor_names == ['else']  # the released anchor name
+    labels, anchors = _labels(train.dataset)
+    assert len(labels) == anchors.num_main and max(labels) < model.cls_head.num_classes
+    assert len(anchors.leaked_anchors) == 136 and anchors.num_anchors == 4595 - 136

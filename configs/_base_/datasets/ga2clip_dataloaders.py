@@ -1,7 +1,8 @@
 # The dataloaders of the released recipes (8 GPUs x batch 8): the training list with the train pipeline, anchors off
 # (the released anchor term is inert, see ../models/ga2clip_vit_b16.py: a plain dataset and SeededBatchSampler,
 # per-draw seeded augmentation for exact resume), validation and test with the test pipeline. A run config sets
-# each dataset's `ann_file` and `data_prefix` (configs/_base_/protocols/).
+# each dataset's `ann_file` and `data_prefix` (configs/_base_/protocols/). Anchors on (AnchorSetDataset around the
+# training list + AnchorBatchSampler + an anchor term): configs/ga2clip_b2n_k400_negative_anchors.py.
 _base_ = ['./ga2clip_pipelines.py']
 
 batch_size = 8  # per GPU, 8 GPUs

@@ -25,9 +25,10 @@ model = dict(
         # Anchors off: the released anchor term (mode 'official', the single anchor name 'else' of
         # data/labels/gaa_base_labels_n.txt, template 'a video of a person {}.') adds a constant to every logit of
         # a row and has zero gradient, so the released recipes train the same without it (and without anchor clips:
-        # the protocol bases use SeededBatchSampler). For a regulariser that acts, set
-        # dict(type='AnchorLoss', mode='kl' or 'negative', anchor_names=<several>) together with AnchorSetDataset
-        # and AnchorBatchSampler (configs/ga2clip_b2n_demo.py does).
+        # ../datasets/ga2clip_dataloaders.py uses SeededBatchSampler). For a regulariser that acts, set
+        # dict(type='AnchorLoss', mode='negative' or 'kl', ...) together with AnchorSetDataset and AnchorBatchSampler:
+        # configs/ga2clip_b2n_k400_negative_anchors.py turns anchors on for a released config (the demo's
+        # configs/ga2clip_b2n_demo.py uses 'kl').
         anchor_loss=None),
     freeze='prompts',
     view_average='feature',
