@@ -103,3 +103,34 @@ def test_models_do_not_import_datasets():
             parts = osp.relpath(path, REPO_ROOT)[:-3].split(os.sep)
             found += [(name, m) for m in _imported_modules(path, parts) if m.startswith(f'{PACKAGE}.datasets')]
     assert found == []
+
+
+def message_hub_uses(root: str, layer: str = 'models') -> list:
+    """``(file, name)`` pairs where a module of ``layer`` imports or names MMEngine's ``MessageHub``."""
+    found = []
+    for folder, _, files in os.walk(osp.join(root, PACKAGE, layer)):
+        for name in sorted(f for f in files if f.endswith('.py')):
+            path = osp.join(folder, name)
+            rel = osp.relpath(path, root)
+            names = [m for m in _imported_modules(path, rel[:-3].split(os.sep)) if m.endswith('MessageHub')]
+            for node in ast.walk(ast.parse(open(path, encoding='utf-8').read(), filename=path)):
+                if isinstance(node, ast.Attribute) and node.attr == 'MessageHub':
+                    names.append(node.attr)
+            found += [(rel, n) for n in names[:1]]
+    return found
+
+
+def test_models_read_nothing_from_the_message_hub():
+    """The model gets what a step needs through its arguments and its own state (the sharded text encoding's seed
+    comes from the head's step count), never through MMEngine's runtime side channel."""
+    assert message_hub_uses(REPO_ROOT) == []
+
+
+def test_the_message_hub_walk_sees_an_import_and_an_attribute(tmp_path):
+    models = tmp_path / PACKAGE / 'models'
+    models.mkdir(parents=True)
+    (models / 'a.py').write_text('def f():\n    from mmengine.logging import MessageHub\n')
+    (models / 'b.py').write_text('import mmengine.logging\nhub = mmengine.logging.MessageHub.get_current_instance()\n')
+    (models / 'c.py').write_text('from mmengine.logging import MMLogger\n')
+    assert message_hub_uses(str(tmp_path)) == [(osp.join(PACKAGE, 'models', 'a.py'), 'mmengine.logging.MessageHub'),
+                                               (osp.join(PACKAGE, 'models', 'b.py'), 'MessageHub')]

@@ -3,8 +3,9 @@
 Every stream of a training run is derived from integers only:
 
 * the model's step (dropout, drop-path): ``(seed, rank, iteration)``; ranks differ;
-* the class-prompt text encoding when it is sharded across ranks: ``(seed, iteration)``, the same on every rank,
-  so the shards of one step use one dropout mask;
+* the class-prompt text encoding when it is sharded across ranks: ``(shared_text_seed, step)``, where ``step``
+  is the head's own count of training steps (a buffer the checkpoint carries), the same on every rank, so the
+  shards of one step use one dropout mask;
 * the augmentation of one drawn sample: ``(seed, rank, epoch, position)``, where ``position`` counts the indices
   a rank's batch sampler has yielded in the epoch (main samples and anchor clips alike), plus the attempt number
   of a bad-video substitute. Repeats of an index (anchor clips, ``RepeatDataset``, substitutes) therefore get
@@ -21,10 +22,6 @@ import numpy as np
 import torch
 
 _MASK32 = 0xFFFFFFFF
-
-#: MessageHub runtime-info key of the step's rank-independent seed (set by ``ResumableRandomnessHook``, read by
-#: the class-prompt text encoding sharded across ranks).
-SHARED_STEP_SEED_KEY = 'ga2clip_shared_step_seed'
 
 #: Stream tags, so that streams with equal coordinates never coincide.
 STREAM_MODEL_STEP = 1

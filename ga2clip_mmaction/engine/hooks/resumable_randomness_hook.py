@@ -1,11 +1,9 @@
 """Seed the model's random draws of every training step by (seed, rank, iteration)."""
 from mmengine.dist import get_rank
 from mmengine.hooks import Hook
-from mmengine.logging import MessageHub
 from mmaction.registry import HOOKS
 
-from ...utils.randomness import (SHARED_STEP_SEED_KEY, STREAM_MODEL_STEP, STREAM_SHARED_TEXT, derive_seed,
-                                 seed_global_generators)
+from ...utils.randomness import STREAM_MODEL_STEP, derive_seed, seed_global_generators
 
 
 @HOOKS.register_module()
@@ -15,10 +13,10 @@ class ResumableRandomnessHook(Hook):
     Without it the random state at a step depends on the process' history: a run resumed from a checkpoint
     starts from a freshly seeded generator and diverges from the uninterrupted run (dropout and drop-path
     masks differ). With it, before each training iteration, Python's, numpy's and torch's global generators
-    are seeded from ``(seed, rank, iteration)``: a resume is exact and every rank draws its own masks. The
-    step's rank-independent seed ``(seed, iteration)`` is published in the ``MessageHub`` runtime info
-    (:data:`SHARED_STEP_SEED_KEY`) for the one computation all ranks must draw alike, the class-prompt text
-    encoding sharded across ranks (:mod:`~ga2clip_mmaction.models.heads.text_sharding`).
+    are seeded from ``(seed, rank, iteration)``: a resume is exact and every rank draws its own masks. The hook
+    only seeds; it hands the model nothing. The one computation all ranks must draw alike, the class-prompt text
+    encoding sharded across ranks (:mod:`~ga2clip_mmaction.models.heads.text_sharding`), takes its seed from the
+    head's own step count, which the checkpoint carries (``PromptCouplingHead.shared_text_step``).
 
     The data side needs no hook: :class:`~ga2clip_mmaction.datasets.samplers.SeededBatchSampler` and
     ``AnchorBatchSampler`` tag each index with ``(seed, rank, epoch, position)``, from which
@@ -51,5 +49,3 @@ class ResumableRandomnessHook(Hook):
     def before_train_iter(self, runner, batch_idx: int, data_batch=None) -> None:
         seed, step = self._seed(runner), int(runner.iter)
         seed_global_generators(derive_seed(STREAM_MODEL_STEP, seed, get_rank(), step))
-        MessageHub.get_current_instance().update_info(
-            SHARED_STEP_SEED_KEY, derive_seed(STREAM_SHARED_TEXT, seed, step))

@@ -9,6 +9,7 @@ from mmaction.utils import SampleList
 from open_clip.model import CLIP
 
 from ...utils.io import resolve_class_names
+from ...utils.randomness import STREAM_SHARED_TEXT, derive_seed
 from ...utils.tensor_cache import TensorCache
 from ..clip_text import CLIPTextTower
 from ..clip_weights import build_clip
@@ -40,6 +41,13 @@ class PromptCouplingHead(BaseHead):
     Repeated test batches run the text tower once. Cosine logits are computed in float32 also under autocast
     (``100 * cos`` in bf16 is quantised to ~0.2).
 
+    The head counts its training steps itself: the buffer ``shared_text_step`` (int64, in the state dict, so the
+    checkpoint carries it) is the number of :meth:`loss` calls made in training mode, on every rank alike. A step
+    whose class prompts are sharded across ranks draws their coupling dropout from ``(shared_text_seed, step)``
+    (:meth:`shared_text_step_seed`, equal on every rank), so a resumed run draws the uninterrupted run's masks.
+    A checkpoint without the buffer (written before it existed) loads with the count at 0: after a resume from
+    one, only the dropout masks of sharded multi-rank steps differ from the uninterrupted run's.
+
     Args:
         classnames (str | Sequence[str]): Class names, or a class-name file (``id,name`` csv or one per line).
         clip (dict | CLIP): ``dict(arch=..., weights=...)`` for
@@ -58,6 +66,9 @@ class PromptCouplingHead(BaseHead):
             the class prompts and the features are all-gathered with autograd (same loss and gradients as
             unsharded, see :mod:`.text_sharding`); no effect in one process or without gradients.
             Defaults to True.
+        shared_text_seed (int): Seed of the sharded text encoding's random draws: step ``n`` uses
+            ``derive_seed(STREAM_SHARED_TEXT, shared_text_seed, n)`` on every rank (:meth:`shared_text_step_seed`).
+            The rank's own draws (``ResumableRandomnessHook``) follow the runner's seed instead. Defaults to 0.
         loss_cls (dict): Classification loss. Defaults to ``dict(type='CrossEntropyLoss')``.
         anchor_loss (dict, optional): :class:`~ga2clip_mmaction.models.losses.AnchorLoss` config; needs anchor
             clips in training batches (``anchor_feats`` in :meth:`loss`: ``AnchorSetDataset`` +
@@ -84,6 +95,7 @@ class PromptCouplingHead(BaseHead):
                  grad_checkpointing: bool = False,
                  emulate_fp16_prompt_grads: bool = False,
                  shard_text_across_ranks: bool = True,
+                 shared_text_seed: int = 0,
                  loss_cls: Dict = dict(type='CrossEntropyLoss'),
                  anchor_loss: Optional[Dict] = None,
                  consistency_loss: Optional[Dict] = None,
@@ -107,6 +119,10 @@ class PromptCouplingHead(BaseHead):
         self.grad_checkpointing = grad_checkpointing
         self.emulate_fp16_prompt_grads = emulate_fp16_prompt_grads
         self.shard_text_across_ranks = shard_text_across_ranks
+        self.shared_text_seed = int(shared_text_seed)
+        # training loss calls so far (see the class docstring); persistent: resumed runs continue the count
+        self.register_buffer('shared_text_step', torch.zeros((), dtype=torch.long), persistent=True)
+        self.register_load_state_dict_pre_hook(_count_steps_from_zero_without_a_count)
         self.placeholder = ' '.join(['X'] * self.prompt_learner.num_tokens)
         self._cache = TensorCache()  # class features (eval)
         self._frozen_cache = TensorCache(max_entries=4)  # frozen features: anchor and hand-crafted prompts
@@ -210,12 +226,22 @@ class PromptCouplingHead(BaseHead):
         if torch.is_grad_enabled():
             self._cache.clear()
             if shard and self.shard_text_across_ranks and sharding_active(self.num_classes):
-                return sharded_encode(self.encode_prompted_tokens, self.class_tokens)
+                return sharded_encode(self.encode_prompted_tokens, self.class_tokens, self.shared_text_step_seed())
             return self.encode_prompted_tokens(self.class_tokens)
         tensors = [self.class_tokens] + list(self.prompt_learner.parameters()) + \
             list(self.prompt_learner.buffers()) + [p for p in self.text.parameters() if p.requires_grad]
         return self._cache.get((self.training, self._autocast_state()), tensors,
                                lambda: self.encode_prompted_tokens(self.class_tokens).float())
+
+    def shared_text_step_seed(self) -> int:
+        """The seed of this step's sharded class-prompt encoding, equal on every rank.
+
+        Reads the step count (one scalar copied to the host, on CUDA a sync; only sharded steps ask for it).
+
+        Returns:
+            int: ``derive_seed(STREAM_SHARED_TEXT, shared_text_seed, shared_text_step)``.
+        """
+        return derive_seed(STREAM_SHARED_TEXT, self.shared_text_seed, int(self.shared_text_step))
 
     def frozen_text_features(self, prompts: Sequence[str]) -> torch.Tensor:
         """Plain (prompt-free) CLIP text features ``[len(prompts), D]`` of prompt strings, no grad, cached.
@@ -272,7 +298,8 @@ class PromptCouplingHead(BaseHead):
 
         The one training loss path, for :class:`GA2CLIPRecognizer` and stock MMAction2 recognizers alike. The
         class features are encoded here, sharded across ranks in a distributed step (the one place where text
-        sharding's collective runs, see :meth:`class_features`).
+        sharding's collective runs, see :meth:`class_features`). In training mode the call advances the step
+        count ``shared_text_step`` (the class docstring), on every rank, sharded or not.
 
         Args:
             feats (Tensor): ``[B, D]`` video embeddings of the main clips.
@@ -297,6 +324,8 @@ class PromptCouplingHead(BaseHead):
             raise ValueError('the batch has anchor clips but cls_head.anchor_loss is None (no anchor term uses '
                              'them): set cls_head.anchor_loss, or train without AnchorSetDataset/AnchorBatchSampler')
         text_feats = self.class_features(shard=True)
+        if self.training:
+            self.shared_text_step.add_(1)  # in place, on the buffer's device: no host sync
         cos = self.cosine(feats, text_feats)
         losses: Dict[str, torch.Tensor] = {}
         if self.anchor_loss is not None:
@@ -380,3 +409,10 @@ class PromptCouplingHead(BaseHead):
             Tensor: ``[N, C]``.
         """
         return self.logit_scale * self.cosine(x)
+
+
+def _count_steps_from_zero_without_a_count(module: PromptCouplingHead, state_dict: Dict[str, torch.Tensor],
+                                           prefix: str, *args) -> None:
+    """``load_state_dict`` pre-hook: a state dict written before the head counted its steps (no
+    ``shared_text_step``) loads, strictly too, with the count at 0 (see :class:`PromptCouplingHead`)."""
+    state_dict.setdefault(prefix + 'shared_text_step', torch.zeros((), dtype=torch.long))

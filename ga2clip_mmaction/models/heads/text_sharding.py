@@ -12,24 +12,23 @@ exactly the unsharded gradient::
 
 Randomness: the coupled layer-0 context is shared by all class prompts of a step (``concat_mlp`` applies
 dropout to it). Unsharded, a rank draws one dropout mask for all its classes; sharded, the classes are encoded
-on different ranks, so each rank would draw its own mask for its slice. :func:`shared_rng` runs the encoding
-under a forked RNG seeded with the step's rank-independent seed ``(seed, iteration)`` (published by
-:class:`~ga2clip_mmaction.engine.hooks.ResumableRandomnessHook`), so all shards of a step use one mask, with no
-broadcast and no host sync; the rank's own generator is left as it was.
+on different ranks, so each rank would draw its own mask for its slice. :func:`sharded_encode` runs the encoding
+under :func:`shared_rng`, a forked RNG seeded with a seed that is equal on every rank, so all shards of a step use
+one mask, with no broadcast; the rank's own generator is left as it was. The caller gives the seed:
+:class:`~ga2clip_mmaction.models.heads.PromptCouplingHead` derives it from ``(shared_text_seed, step)``, where
+``step`` is its own count of training loss calls, a buffer the checkpoint carries (so a resumed run draws the
+masks of the uninterrupted one). Nothing outside the model (no hook, no ``MessageHub``) takes part.
 
 Sharding is explicit: only the training loss path asks for it (``PromptCouplingHead.class_features(shard=True)``
 from the head's own ``loss``). A gradient-enabled call anywhere else (a hook, Grad-CAM, a FLOP counter on one
 rank) encodes every class locally and runs no collective.
 """
 import contextlib
-from typing import Callable, Iterator, Optional, Tuple
+from typing import Callable, Iterator, Tuple
 
 import torch
 import torch.distributed as dist
 import torch.nn.functional as F
-from mmengine.logging import MessageHub
-
-from ...utils.randomness import SHARED_STEP_SEED_KEY, STREAM_SHARED_TEXT, derive_seed
 
 
 def shard_bounds(num: int, rank: int, world_size: int) -> Tuple[int, int]:
@@ -66,30 +65,13 @@ def sharding_active(num: int) -> bool:
     return world_size > 1 and num >= world_size
 
 
-def step_shared_seed() -> int:
-    """The current step's rank-independent seed.
-
-    Read from the ``MessageHub`` runtime info (:data:`SHARED_STEP_SEED_KEY`, set by ``ResumableRandomnessHook``
-    before each iteration); without that hook, derived from the runtime ``iter`` (MMEngine's
-    ``RuntimeInfoHook``), which is also equal on every rank.
-
-    Returns:
-        int: The seed.
-    """
-    hub = MessageHub.get_current_instance()
-    seed: Optional[int] = hub.get_info(SHARED_STEP_SEED_KEY)
-    if seed is None:
-        seed = derive_seed(STREAM_SHARED_TEXT, 0, int(hub.get_info('iter') or 0))
-    return int(seed)
-
-
 @contextlib.contextmanager
 def shared_rng(device: torch.device, seed: int) -> Iterator[None]:
     """Run the body under torch generators seeded with ``seed`` (the same on every rank), then restore them.
 
     Args:
         device (torch.device): Device whose generator the body uses (CPU or the rank's CUDA device).
-        seed (int): The seed, e.g. :func:`step_shared_seed`.
+        seed (int): The seed, e.g. ``PromptCouplingHead.shared_text_step_seed()``.
     """
     cuda = device.type == 'cuda'
     with torch.random.fork_rng(devices=[device] if cuda else [], device_type='cuda'):
@@ -132,7 +114,7 @@ def all_gather_with_grad(tensor: torch.Tensor) -> Tuple[torch.Tensor, ...]:
     return tuple(_AllGatherWithGrad.apply(tensor).chunk(dist.get_world_size()))
 
 
-def sharded_encode(encode: Callable[[torch.Tensor], torch.Tensor], tokens: torch.Tensor) -> torch.Tensor:
+def sharded_encode(encode: Callable[[torch.Tensor], torch.Tensor], tokens: torch.Tensor, seed: int) -> torch.Tensor:
     """Encode ``tokens`` split across the ranks and all-gather the features with autograd.
 
     Call only where :func:`sharding_active` is true, on every rank, in the same order (the training loss path).
@@ -140,6 +122,8 @@ def sharded_encode(encode: Callable[[torch.Tensor], torch.Tensor], tokens: torch
     Args:
         encode (Callable[[Tensor], Tensor]): ``tokens [n, L] -> features [n, D]`` (the prompted tower).
         tokens (Tensor): ``[C, L]`` tokens of all class prompts (the same on every rank).
+        seed (int): Seed of the encoding's random draws (the coupling dropout), the same on every rank: the shards
+            of a step then use one dropout mask (:func:`shared_rng`).
 
     Returns:
         Tensor: ``[C, D]`` features of all classes, in the order of ``tokens``.
@@ -148,7 +132,7 @@ def sharded_encode(encode: Callable[[torch.Tensor], torch.Tensor], tokens: torch
     num = tokens.shape[0]
     bounds = [shard_bounds(num, r, world_size) for r in range(world_size)]
     start, stop = bounds[rank]
-    with shared_rng(tokens.device, step_shared_seed()):
+    with shared_rng(tokens.device, seed):
         local = encode(tokens[start:stop])
     longest = max(b - a for a, b in bounds)
     padded = F.pad(local, (0, 0, 0, longest - local.shape[0]))  # all_gather needs equal shapes
