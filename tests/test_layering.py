@@ -34,38 +34,50 @@ def _imported_modules(path: str, module_parts: list) -> list:
     return names
 
 
+def _python_files(root: str, *sub: str):
+    """``(path, relative path, module parts)`` of every ``.py`` file under ``root/sub``, in a stable order
+    (module parts: package, layer, ..., module)."""
+    for folder, dirs, files in os.walk(osp.join(root, *sub)):
+        dirs.sort()
+        for name in sorted(f for f in files if f.endswith('.py')):
+            path = osp.join(folder, name)
+            rel = osp.relpath(path, root)
+            yield path, rel, rel[:-3].split(os.sep)
+
+
 def upward_imports(root: str) -> list:
     """``(file, imported module)`` pairs where a lower layer imports a higher one."""
     found = []
-    for folder, _, files in os.walk(osp.join(root, PACKAGE)):
-        for name in sorted(files):
-            if not name.endswith('.py'):
-                continue
-            path = osp.join(folder, name)
-            parts = osp.relpath(path, root)[:-3].split(os.sep)  # package, layer, ..., module
-            if len(parts) < 3 or parts[1] not in LAYERS:
-                continue
-            for module in _imported_modules(path, parts):
-                target = module.split('.')
-                if len(target) > 1 and target[0] == PACKAGE and LAYERS.get(target[1], -1) > LAYERS[parts[1]]:
-                    found.append((osp.relpath(path, root), module))
-                    break
+    for path, rel, parts in _python_files(root, PACKAGE):
+        if len(parts) < 3 or parts[1] not in LAYERS:
+            continue
+        for module in _imported_modules(path, parts):
+            target = module.split('.')
+            if len(target) > 1 and target[0] == PACKAGE and LAYERS.get(target[1], -1) > LAYERS[parts[1]]:
+                found.append((rel, module))
+                break
     return found
 
 
 def outside_imports(root: str) -> list:
     """``(file, imported module)`` pairs where the package imports the tools or a project beside it."""
     found = []
-    for folder, _, files in os.walk(osp.join(root, PACKAGE)):
-        for name in sorted(f for f in files if f.endswith('.py')):
-            path = osp.join(folder, name)
-            rel = osp.relpath(path, root)
-            for module in _imported_modules(path, rel[:-3].split(os.sep)):
-                allowed = any(rel == file and (module + '.').startswith(ok + '.') for file, ok in ALLOWED_OUTSIDE)
-                if module.split('.')[0] in OUTSIDE and not allowed:
-                    found.append((rel, module))
-                    break
+    for path, rel, parts in _python_files(root, PACKAGE):
+        for module in _imported_modules(path, parts):
+            allowed = any(rel == file and (module + '.').startswith(ok + '.') for file, ok in ALLOWED_OUTSIDE)
+            if module.split('.')[0] in OUTSIDE and not allowed:
+                found.append((rel, module))
+                break
     return found
+
+
+def _fake_package(tmp_path, layer: str, sources: dict) -> str:
+    """A package tree under ``tmp_path`` with ``sources`` (file name -> text) in ``layer``; returns its root."""
+    folder = tmp_path / PACKAGE / layer
+    folder.mkdir(parents=True)
+    for name, text in sources.items():
+        (folder / name).write_text(text)
+    return str(tmp_path)
 
 
 def test_the_package_imports_no_tool_and_no_project():
@@ -73,11 +85,9 @@ def test_the_package_imports_no_tool_and_no_project():
 
 
 def test_the_outside_walk_sees_a_tool_and_a_project(tmp_path):
-    models = tmp_path / PACKAGE / 'models'
-    models.mkdir(parents=True)
-    (models / 'a.py').write_text('def f():\n    from tools.data import split_layout\n')
-    (models / 'b.py').write_text('from ga2clip_demo.synthetic import world\n')
-    assert outside_imports(str(tmp_path)) == [(osp.join(PACKAGE, 'models', 'a.py'), 'tools.data'),
+    root = _fake_package(tmp_path, 'models', {'a.py': 'def f():\n    from tools.data import split_layout\n',
+                                              'b.py': 'from ga2clip_demo.synthetic import world\n'})
+    assert outside_imports(root) == [(osp.join(PACKAGE, 'models', 'a.py'), 'tools.data'),
                                                (osp.join(PACKAGE, 'models', 'b.py'), 'ga2clip_demo.synthetic')]
 
 
@@ -87,36 +97,28 @@ def test_no_layer_imports_a_higher_one():
 
 def test_the_walk_sees_an_upward_import(tmp_path):
     """The check itself can fail: a utils module importing models, relatively from inside a function."""
-    utils = tmp_path / PACKAGE / 'utils'
-    utils.mkdir(parents=True)
-    (utils / 'bad.py').write_text('def f():\n    from ..models.heads import PromptCouplingHead\n')
-    (utils / 'good.py').write_text('from .io import read_class_names\n')
-    assert upward_imports(str(tmp_path)) == [(osp.join(PACKAGE, 'utils', 'bad.py'), f'{PACKAGE}.models.heads')]
+    root = _fake_package(tmp_path, 'utils', {'bad.py': 'def f():\n    from ..models.heads import PromptCouplingHead\n',
+                                             'good.py': 'from .io import read_class_names\n'})
+    assert upward_imports(root) == [(osp.join(PACKAGE, 'utils', 'bad.py'), f'{PACKAGE}.models.heads')]
 
 
 def test_models_do_not_import_datasets():
     """The metainfo keys both sides share live in ``ga2clip_mmaction.structures`` (as MMAction2's ``structures``)."""
     found = []
-    for folder, _, files in os.walk(osp.join(REPO_ROOT, PACKAGE, 'models')):
-        for name in (n for n in sorted(files) if n.endswith('.py')):
-            path = osp.join(folder, name)
-            parts = osp.relpath(path, REPO_ROOT)[:-3].split(os.sep)
-            found += [(name, m) for m in _imported_modules(path, parts) if m.startswith(f'{PACKAGE}.datasets')]
+    for path, rel, parts in _python_files(REPO_ROOT, PACKAGE, 'models'):
+        found += [(osp.basename(rel), m) for m in _imported_modules(path, parts) if m.startswith(f'{PACKAGE}.datasets')]
     assert found == []
 
 
 def message_hub_uses(root: str, layer: str = 'models') -> list:
     """``(file, name)`` pairs where a module of ``layer`` imports or names MMEngine's ``MessageHub``."""
     found = []
-    for folder, _, files in os.walk(osp.join(root, PACKAGE, layer)):
-        for name in sorted(f for f in files if f.endswith('.py')):
-            path = osp.join(folder, name)
-            rel = osp.relpath(path, root)
-            names = [m for m in _imported_modules(path, rel[:-3].split(os.sep)) if m.endswith('MessageHub')]
-            for node in ast.walk(ast.parse(open(path, encoding='utf-8').read(), filename=path)):
-                if isinstance(node, ast.Attribute) and node.attr == 'MessageHub':
-                    names.append(node.attr)
-            found += [(rel, n) for n in names[:1]]
+    for path, rel, parts in _python_files(root, PACKAGE, layer):
+        names = [m for m in _imported_modules(path, parts) if m.endswith('MessageHub')]
+        for node in ast.walk(ast.parse(open(path, encoding='utf-8').read(), filename=path)):
+            if isinstance(node, ast.Attribute) and node.attr == 'MessageHub':
+                names.append(node.attr)
+        found += [(rel, n) for n in names[:1]]
     return found
 
 
@@ -127,10 +129,9 @@ def test_models_read_nothing_from_the_message_hub():
 
 
 def test_the_message_hub_walk_sees_an_import_and_an_attribute(tmp_path):
-    models = tmp_path / PACKAGE / 'models'
-    models.mkdir(parents=True)
-    (models / 'a.py').write_text('def f():\n    from mmengine.logging import MessageHub\n')
-    (models / 'b.py').write_text('import mmengine.logging\nhub = mmengine.logging.MessageHub.get_current_instance()\n')
-    (models / 'c.py').write_text('from mmengine.logging import MMLogger\n')
-    assert message_hub_uses(str(tmp_path)) == [(osp.join(PACKAGE, 'models', 'a.py'), 'mmengine.logging.MessageHub'),
+    root = _fake_package(tmp_path, 'models', {
+        'a.py': 'def f():\n    from mmengine.logging import MessageHub\n',
+        'b.py': 'import mmengine.logging\nhub = mmengine.logging.MessageHub.get_current_instance()\n',
+        'c.py': 'from mmengine.logging import MMLogger\n'})
+    assert message_hub_uses(root) == [(osp.join(PACKAGE, 'models', 'a.py'), 'mmengine.logging.MessageHub'),
                                                (osp.join(PACKAGE, 'models', 'b.py'), 'MessageHub')]
