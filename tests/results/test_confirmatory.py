@@ -193,3 +193,21 @@ def test_two_recorded_worlds_regenerate_with_their_hashes(study, tmp_path):
         got = world_hashes(root, videos=False)
         assert got['annotations'] == w['files']['annotations'], w['seed']
         assert got['class_names'] == w['files']['class_names'], w['seed']
+
+
+def test_the_committed_report_is_the_analysis_of_the_committed_json(ana):
+    """demo_confirmatory.{md,_analysis.json} are what the registered analysis computes from the committed records,
+    and the README's headline quotes its premise and primary."""
+    data = ana.load(RESULTS)
+    if len(data['worlds']) < len(data['design']['worlds']):
+        pytest.skip(f'{RESULTS}: the study is not complete ({data["status"]})')
+    result = ana.analyse(data)
+    folder = osp.dirname(RESULTS)
+    with open(osp.join(folder, 'demo_confirmatory.md')) as f:
+        assert f.read() == ana.format_report(result, ana.LABELS)
+    with open(osp.join(folder, 'demo_confirmatory_analysis.json')) as f:
+        assert json.load(f) == json.loads(json.dumps(result))
+    with open(osp.join(REPO, 'README.md')) as f:
+        readme = f.read()
+    for c in (result['premise'], result['primary']):
+        assert f'{c["mean"]:+.1f} [{c["ci_low"]:+.1f}, {c["ci_high"]:+.1f}]' in readme, c['label']
