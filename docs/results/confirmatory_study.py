@@ -13,7 +13,9 @@ before issue 27's move, stopped at its second world on a bug of this file's stud
 set aside unread, plan_confirmatory.md "Deviation".) The runner prints no metric: the plan allows no look at
 partial results, and the analysis (``docs/results/confirmatory_analysis.py``) refuses an incomplete study.
 
-**Provenance** of each run (``<run>/provenance.json``, copied into its record): commit and tree hash and dirty flag
+**Provenance** of each run (``<run>/provenance.json``, copied into its record; recorded and checked by
+:mod:`ga2clip_demo.provenance`, the demo's own bookkeeping, which the file at ``2a03eb4`` carried as an identical
+inline copy): commit and tree hash and dirty flag
 of the checkout, sha256 of ``requirements/constraints.txt``, of the CLIP weights and of the hard prompt the run
 loads, library versions, torch threads, CPU model, start and end times. A finished run is reused only when its
 recorded provenance equals the current one in everything but the times; otherwise it is refused with the
@@ -27,15 +29,14 @@ Resume (a later session): run the same command from a clean clone at the commit 
 """
 import argparse
 import contextlib
-import hashlib
 import json
 import os
 import os.path as osp
-import platform
-import subprocess
 import sys
-import time
-from typing import Dict, List, Optional, Sequence
+from typing import List, Optional, Sequence
+
+from ga2clip_demo.provenance import (ProvenanceMismatch, _now, collect, differences, read_provenance, recorded_run,
+                                     run_inputs, sha256_file)
 
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 
@@ -55,157 +56,11 @@ TRAINED = {
 STAGE1_CONFIG = 'configs/ga2clip_b2n_demo_stage1.py'
 #: Provenance that must be the same in every world of the study (the CPU model and the times may differ).
 STUDY_KEYS = ('commit', 'tree', 'dirty', 'constraints_sha256', 'clip_weights_sha256', 'versions', 'torch_threads')
-#: Provenance keys that may differ when a finished run is reused (when it ran, not what ran).
-TIME_KEYS = ('started', 'finished')
 #: The world generator's files, frozen by their sha256 in the design.
 GENERATOR_FILES = ('projects/ga2clip_demo/ga2clip_demo/synthetic/world.py',
                    'projects/ga2clip_demo/ga2clip_demo/synthetic/render.py',
                    'projects/ga2clip_demo/ga2clip_demo/synthetic/hashes.py',
                    'projects/ga2clip_demo/ga2clip_demo/make_synthetic_videos.py')
-PROVENANCE_FILE = 'provenance.json'
-
-
-class ProvenanceMismatch(RuntimeError):
-    """A recorded run, or the recorded study, differs from the current one in something other than its times."""
-
-
-# ---------------------------------------------------------------------------------------------- provenance
-def sha256_file(path: Optional[str]) -> Optional[str]:
-    """Hex sha256 of a file's bytes (None for no path)."""
-    if path is None:
-        return None
-    digest = hashlib.sha256()
-    with open(path, 'rb') as f:
-        for chunk in iter(lambda: f.read(1 << 20), b''):
-            digest.update(chunk)
-    return digest.hexdigest()
-
-
-def _git(repo: str, *args: str) -> str:
-    return subprocess.run(['git', '-C', repo, *args], check=True, capture_output=True, text=True).stdout.strip()
-
-
-def git_state(repo: str) -> Dict[str, object]:
-    """``commit``, ``tree`` and ``dirty`` (tracked changes or untracked files that are not ignored) of the
-    checkout ``repo``; all None outside a git checkout."""
-    try:
-        return dict(commit=_git(repo, 'rev-parse', 'HEAD'), tree=_git(repo, 'rev-parse', 'HEAD^{tree}'),
-                    dirty=bool(_git(repo, 'status', '--porcelain')))
-    except (subprocess.CalledProcessError, FileNotFoundError):
-        return dict(commit=None, tree=None, dirty=None)
-
-
-def cpu_model() -> str:
-    """The CPU's model name."""
-    with contextlib.suppress(OSError), open('/proc/cpuinfo') as f:
-        for line in f:
-            if line.startswith('model name'):
-                return line.split(':', 1)[1].strip()
-    return platform.processor() or 'unknown'
-
-
-def library_versions() -> Dict[str, Optional[str]]:
-    """Versions of the libraries a result depends on."""
-    out: Dict[str, Optional[str]] = dict(python=platform.python_version())
-    for name in ('torch', 'mmengine', 'mmaction', 'open_clip', 'numpy'):
-        try:
-            out[name] = __import__(name).__version__
-        except (ImportError, AttributeError):
-            out[name] = None
-    return out
-
-
-def collect(repo: str, clip_weights: Optional[str], hard_prompt: Optional[str], threads: int) -> dict:
-    """The provenance of a run about to start (``started`` now, ``finished`` None until :func:`finish`)."""
-    constraints = osp.join(repo, 'requirements', 'constraints.txt')
-    return dict(git_state(repo), constraints_sha256=sha256_file(constraints) if osp.isfile(constraints) else None,
-                clip_weights_sha256=sha256_file(clip_weights), hard_prompt_sha256=sha256_file(hard_prompt),
-                versions=library_versions(), torch_threads=int(threads), cpu_model=cpu_model(),
-                cpu_count=os.cpu_count(), started=_now(), finished=None)
-
-
-def _now() -> str:
-    return time.strftime('%Y-%m-%dT%H:%M:%SZ', time.gmtime())
-
-
-def differences(recorded: dict, current: dict, ignore: Sequence[str] = TIME_KEYS) -> List[str]:
-    """Every key whose value differs (dotted inside nested dicts), ``ignore`` excepted:
-    ``'key: recorded X, now Y'``."""
-    out = []
-    for key in sorted(set(recorded) | set(current)):
-        if key in ignore:
-            continue
-        a, b = recorded.get(key), current.get(key)
-        if isinstance(a, dict) and isinstance(b, dict):
-            out += [f'{key}.{d}' for d in differences(a, b, ())]
-        elif a != b:
-            out.append(f'{key}: recorded {a!r}, now {b!r}')
-    return out
-
-
-def read_provenance(run_dir: str) -> Optional[dict]:
-    """``<run_dir>/provenance.json``, or None."""
-    path = osp.join(run_dir, PROVENANCE_FILE)
-    if not osp.isfile(path):
-        return None
-    with open(path) as f:
-        return json.load(f)
-
-
-def write_provenance(run_dir: str, prov: dict) -> None:
-    """Write ``<run_dir>/provenance.json``."""
-    os.makedirs(run_dir, exist_ok=True)
-    with open(osp.join(run_dir, PROVENANCE_FILE), 'w') as f:
-        json.dump(prov, f, indent=2)
-
-
-def check_reuse(run_dir: str, current: dict) -> dict:
-    """The recorded provenance of the finished run in ``run_dir``, if it may be reused under ``current``.
-
-    Raises:
-        ProvenanceMismatch: The run has no recorded provenance, or it differs from ``current`` in anything but the
-            times (every difference named).
-    """
-    recorded = read_provenance(run_dir)
-    if recorded is None or recorded.get('finished') is None:
-        raise ProvenanceMismatch(f'{run_dir}: a run without finished provenance ({PROVENANCE_FILE}) cannot be '
-                                 'reused; delete the folder to run it again')
-    diff = differences(recorded, current)
-    if diff:
-        raise ProvenanceMismatch(f'{run_dir}: refusing to reuse this run, its provenance differs: '
-                                 f'{"; ".join(diff)}. Delete the folder to run it again.')
-    return recorded
-
-
-def run_inputs(config: str, workspace: str) -> Dict[str, Optional[str]]:
-    """The CLIP weights and hard prompt files ``config`` loads (paths; the hard prompt relative to
-    ``workspace``, None when the config has none)."""
-    from mmengine.config import Config
-    cfg = Config.fromfile(config)
-    hard = cfg.model.cls_head.get('hard_prompt')
-    return dict(clip_weights=cfg.model.backbone.clip.weights, hard_prompt=osp.join(workspace, hard) if hard else None)
-
-
-@contextlib.contextmanager
-def recorded_run(run_dir: str, config: str, workspace: str, threads: int, finished: bool):
-    """Around one run: check a finished run's provenance before it is reused (``finished``), or record the
-    provenance of a run about to (re)start; on success set ``finished``. Yields the provenance."""
-    inputs = run_inputs(config, workspace)
-    current = collect(REPO, inputs['clip_weights'], inputs['hard_prompt'], threads)
-    if finished:
-        yield check_reuse(run_dir, current)
-        return
-    old = read_provenance(run_dir)
-    if old is not None:  # a run cut short: it continues only under the same provenance
-        diff = differences(old, current)
-        if diff:
-            raise ProvenanceMismatch(f'{run_dir}: an unfinished run started under other provenance: '
-                                     f'{"; ".join(diff)}. Delete the folder to run it again.')
-        current = dict(current, started=old['started'])
-    write_provenance(run_dir, current)
-    yield current
-    current['finished'] = _now()
-    write_provenance(run_dir, current)
 
 
 # ---------------------------------------------------------------------------------------------- the study
@@ -314,14 +169,14 @@ def run_world(seed: int, work_dir: str, threads: int) -> dict:
     record['files'] = world_hashes(root)
     stage1 = osp.join(runs_dir, 'stage1')
     hard_prompt = osp.join(ws, HARD_PROMPT)
-    with recorded_run(stage1, osp.join(REPO, STAGE1_CONFIG), ws, threads, osp.isfile(hard_prompt)):
+    with recorded_run(stage1, osp.join(REPO, STAGE1_CONFIG), ws, osp.isfile(hard_prompt)):
         ensure_hard_prompt(ws, stage1, None, False)
     record['stage1'] = dict(timing=read_timing(stage1), provenance=read_provenance(stage1))
     record['hard_prompt_sha256'] = sha256_file(hard_prompt)
     runs = record['runs'] = {}
     wd = osp.join(runs_dir, 'zero-shot')
     ivlp_config = osp.join(REPO, TRAINED['ivlp'])
-    with recorded_run(wd, ivlp_config, ws, threads, _finished(wd, checkpoint=False)):
+    with recorded_run(wd, ivlp_config, ws, _finished(wd, checkpoint=False)):
         metrics = zero_shot_run(ws, wd, False)
     runs['zero-shot'] = dict(metrics=metrics, timing=read_timing(wd), provenance=read_provenance(wd),
                              template='a video of a {}.')
@@ -329,7 +184,7 @@ def run_world(seed: int, work_dir: str, threads: int) -> dict:
         config = osp.join(REPO, rel)
         wd = osp.join(runs_dir, f'{method}_s{LIST}_seed{SEED}')
         common = train_set_options(config, LIST)
-        with recorded_run(wd, config, ws, threads, _finished(wd)):
+        with recorded_run(wd, config, ws, _finished(wd)):
             metrics = train_and_test(config, wd, ws, common + [f'randomness.seed={SEED}'], common, False,
                                      f'w{seed}/{method}')
         bad = [k for k, v in metrics.items() if not math.isfinite(v)]

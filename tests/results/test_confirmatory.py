@@ -8,6 +8,8 @@ import numpy as np
 import pytest
 from scipy import stats
 
+from ga2clip_demo import provenance
+
 REPO = osp.dirname(osp.dirname(osp.dirname(osp.abspath(__file__))))
 RESULTS = osp.join(REPO, 'docs', 'results', 'demo_confirmatory.json')
 
@@ -118,31 +120,32 @@ def test_dose_response_recovers_a_slope_and_shows_none_under_exchangeable_noise(
 
 
 @pytest.fixture
-def run_dir(tmp_path, study):
+def run_dir(tmp_path):
+    """A finished run's folder with its provenance (the study reuses runs through ``ga2clip_demo.provenance``)."""
     prov = dict(commit='a' * 40, tree='b' * 40, dirty=False, constraints_sha256='c', clip_weights_sha256='d',
                 hard_prompt_sha256='e', versions=dict(torch='2.14.1', mmengine='0.10.7'), torch_threads=1,
                 cpu_model='X', cpu_count=2, started='2026-12-07T01:00:00Z', finished='2026-12-07T01:01:00Z')
-    study.write_provenance(str(tmp_path), prov)
+    provenance.write_provenance(str(tmp_path), prov)
     return str(tmp_path), prov
 
 
-def test_reuse_only_under_the_same_provenance_times_excepted(study, run_dir):
+def test_reuse_only_under_the_same_provenance_times_excepted(run_dir):
     wd, prov = run_dir
     later = dict(prov, started='2027-01-01T00:00:00Z', finished=None)
-    assert study.check_reuse(wd, later) == prov
-    with pytest.raises(study.ProvenanceMismatch, match=r"hard_prompt_sha256: recorded 'e', now 'f'"):
-        study.check_reuse(wd, dict(later, hard_prompt_sha256='f'))
-    with pytest.raises(study.ProvenanceMismatch, match=r"versions\.torch: recorded '2.14.1', now '2.15.0'"):
-        study.check_reuse(wd, dict(later, versions=dict(prov['versions'], torch='2.15.0')))
-    with pytest.raises(study.ProvenanceMismatch, match=r'cpu_model.*torch_threads: recorded 1, now 2'):
-        study.check_reuse(wd, dict(later, cpu_model='Y', torch_threads=2))
+    assert provenance.check_reuse(wd, later) == prov
+    with pytest.raises(provenance.ProvenanceMismatch, match=r"hard_prompt_sha256: recorded 'e', now 'f'"):
+        provenance.check_reuse(wd, dict(later, hard_prompt_sha256='f'))
+    with pytest.raises(provenance.ProvenanceMismatch, match=r"versions\.torch: recorded '2.14.1', now '2.15.0'"):
+        provenance.check_reuse(wd, dict(later, versions=dict(prov['versions'], torch='2.15.0')))
+    with pytest.raises(provenance.ProvenanceMismatch, match=r'cpu_model.*torch_threads: recorded 1, now 2'):
+        provenance.check_reuse(wd, dict(later, cpu_model='Y', torch_threads=2))
 
 
-def test_reuse_refuses_a_run_without_finished_provenance(study, run_dir):
+def test_reuse_refuses_a_run_without_finished_provenance(run_dir):
     wd, prov = run_dir
-    study.write_provenance(wd, dict(prov, finished=None))
-    with pytest.raises(study.ProvenanceMismatch, match='without finished provenance'):
-        study.check_reuse(wd, prov)
+    provenance.write_provenance(wd, dict(prov, finished=None))
+    with pytest.raises(provenance.ProvenanceMismatch, match='without finished provenance'):
+        provenance.check_reuse(wd, prov)
 
 
 def test_the_study_refuses_another_design_or_other_code(study, monkeypatch):
