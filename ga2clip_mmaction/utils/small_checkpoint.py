@@ -80,24 +80,9 @@ def declared_frozen_names(model: torch.nn.Module) -> List[str]:
         list[str]: Names in ``model.state_dict()`` order; empty when nothing is declared (the model is then
         saved in full).
     """
-    names: List[str] = []
-    declared_prefixes: List[str] = []
-    for prefix, module in model.named_modules():
-        if any(prefix.startswith(p) for p in declared_prefixes):
-            continue
-        declare = getattr(module, FROZEN_DECLARATION, None)
-        if not callable(declare):
-            continue
-        base = prefix + '.' if prefix else ''
-        declared_prefixes.append(base)
-        names += [base + n for n in declare()]
-        if not prefix:
-            break
     order = {k: i for i, k in enumerate(model.state_dict(keep_vars=True))}
-    unknown = [n for n in names if n not in order]
-    if unknown:
-        raise KeyError(f'declared frozen names that are not in the state dict: {unknown[:5]}')
-    return sorted(set(names), key=order.__getitem__)
+    names = {base + n for base, group in declared_frozen_groups(model).items() for n in group}
+    return sorted(names, key=order.__getitem__)
 
 
 #: Digests of tensors already hashed, keyed by the tensor's id and valid under :class:`TensorCache`'s rule: a
